@@ -1,0 +1,1 @@
+"""The array layer: the Array object, dtypes, promotion and the API functions."""
