@@ -1,0 +1,159 @@
+"""MATLAB classes (``'single'``, ``'double'``, ``'int32'``, ``'logical'``, ...) and the
+MATLAB conversion and combination rules, on top of nigiri dtypes.
+
+Rules implemented (MATLAB's, except where marked):
+- float to integer conversion rounds half away from zero, saturates at the class limits
+  and maps NaN to 0 (``int32(2.5) -> 3``, ``uint8(300) -> 255``, ``int8(NaN) -> 0``);
+- integer to integer conversion saturates;
+- converting NaN to logical is an error; any other non-zero value is true;
+- binary arithmetic: single wins over double; an integer class wins over single, double
+  and logical; two different integer classes are a TypeError; a Python number acts as a
+  double scalar. Where MATLAB's result would be double because every operand is logical
+  (``true + true``), the facade gives its default class ``'single'`` (nigiri's default
+  float; documented difference).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import nigiri as ng
+
+__all__ = ["CLASSES", "DEFAULT_CLASS", "dtype_of_class", "class_of_dtype", "parse_class",
+           "is_int_class", "is_float_class", "result_class", "cast_array", "work_float",
+           "index_dtype"]
+
+#: MATLAB class name -> nigiri dtype.
+CLASSES: dict[str, Any] = {
+    "single": ng.float32, "double": ng.float64, "logical": ng.bool,
+    "int8": ng.int8, "int16": ng.int16, "int32": ng.int32, "int64": ng.int64,
+    "uint8": ng.uint8, "uint16": ng.uint16, "uint32": ng.uint32, "uint64": ng.uint64,
+}
+
+#: The class of new matrices when none is given (nigiri's default float, as Sushi2).
+DEFAULT_CLASS = "single"
+
+_INT_CLASSES = frozenset(k for k in CLASSES if k.startswith(("int", "uint")))
+
+
+def parse_class(klass: Any, fn: str) -> str:
+    """Validate a class name argument; returns it."""
+    if not isinstance(klass, str):
+        raise TypeError(f"{fn}: class name must be a string such as 'single', got {type(klass).__name__}")
+    if klass not in CLASSES:
+        raise ValueError(f"{fn}: unknown class {klass!r}; expected one of {', '.join(CLASSES)}")
+    return klass
+
+
+def dtype_of_class(klass: str) -> Any:
+    """The nigiri dtype of a MATLAB class name."""
+    return CLASSES[klass]
+
+
+def class_of_dtype(dtype: Any) -> str:
+    """The MATLAB class name of a nigiri dtype (complex64 -> 'single', complex128 ->
+    'double'; float16 is not a MATLAB class and is rejected)."""
+    dt = np.dtype(dtype)
+    if dt == np.complex64:
+        return "single"
+    if dt == np.complex128:
+        return "double"
+    for name, d in CLASSES.items():
+        if np.dtype(d) == dt:
+            return name
+    raise TypeError(f"nigiri.matlab: dtype {dt.name} has no MATLAB class; cast it to float32 first")
+
+
+def is_int_class(klass: str) -> bool:
+    """True for the eight integer classes."""
+    return klass in _INT_CLASSES
+
+
+def is_float_class(klass: str) -> bool:
+    """True for 'single' and 'double'."""
+    return klass in ("single", "double")
+
+
+def result_class(classes: list[str | None], fn: str) -> str:
+    """The class of an arithmetic result; ``None`` stands for a Python number (a
+    double scalar)."""
+    ints = [c for c in classes if c is not None and is_int_class(c)]
+    if ints:
+        if any(c != ints[0] for c in ints):
+            raise TypeError(
+                f"{fn}: integers can only be combined with integers of the same class, or "
+                f"scalar doubles; got {' and '.join(sorted(set(ints)))}"
+            )
+        return ints[0]
+    if "single" in classes:
+        return "single"
+    if "double" in classes:
+        return "double"
+    return DEFAULT_CLASS  # only logical operands and Python numbers
+
+
+def work_float(device: Any) -> Any:
+    """The float dtype integer arithmetic is carried out in: float64 where the device
+    holds it (exact for int32 and narrower), else float32."""
+    caps = ng.__array_namespace_info__().dtypes(device=device, kind="real floating")
+    return ng.float64 if "float64" in caps else ng.float32
+
+
+def index_dtype(device: Any) -> Any:
+    """The dtype of index results (``find``, ``max`` indices): double as in MATLAB,
+    int32 on a device without float64 (documented fallback)."""
+    return ng.float64 if work_float(device) == ng.float64 else ng.int32
+
+
+def _round_half_away(x: ng.Array) -> ng.Array:
+    t = ng.trunc(x)
+    frac = ng.abs(x - t)  # exact in floating point
+    return ng.where(frac >= 0.5, t + ng.sign(x), t)
+
+
+def _saturate_float_to_int(x: ng.Array, dt: Any) -> ng.Array:
+    info = np.iinfo(np.dtype(dt))
+    r = ng.where(ng.isnan(x), ng.zeros_like(x), _round_half_away(x))
+    too_hi = r >= float(info.max)
+    too_lo = r <= float(info.min)
+    safe = ng.where(ng.logical_or(too_hi, too_lo), ng.zeros_like(r), r)
+    out = ng.astype(safe, dt)
+    out = ng.where(too_hi, ng.full_like(out, int(info.max)), out)
+    return ng.where(too_lo, ng.full_like(out, int(info.min)), out)
+
+
+def _saturate_int_to_int(x: ng.Array, dt: Any) -> ng.Array:
+    src, dst = np.iinfo(np.dtype(x.dtype)), np.iinfo(np.dtype(dt))
+    if src.min >= dst.min and src.max <= dst.max:
+        return ng.astype(x, dt)
+    y = x
+    if dst.max < src.max:
+        y = ng.where(y > dst.max, ng.full_like(y, int(dst.max)), y)
+    if dst.min > src.min:
+        y = ng.where(y < dst.min, ng.full_like(y, int(dst.min)), y)
+    return ng.astype(y, dt)
+
+
+def cast_array(x: ng.Array, klass: str, fn: str) -> ng.Array:
+    """``x`` converted to ``klass`` with MATLAB's rounding and saturation rules (a
+    new array, or ``x`` itself when it already has the class's dtype)."""
+    dt = CLASSES[klass]
+    if x.dtype == dt:
+        return x
+    kind = np.dtype(x.dtype).kind
+    if kind == "c":
+        if klass in ("single", "double"):
+            raise TypeError(f"{fn}: complex values cannot be converted to real {klass}; take real() first")
+        raise TypeError(f"{fn}: complex values cannot be converted to {klass}")
+    if klass == "logical":
+        if kind == "f" and bool(ng.any(ng.isnan(x))):
+            raise ValueError(f"{fn}: NaN's cannot be converted to logicals")
+        return x != 0
+    if is_int_class(klass):
+        if kind == "f":
+            return _saturate_float_to_int(x, dt)
+        if kind in "iu":
+            return _saturate_int_to_int(x, dt)
+    return ng.astype(x, dt)  # to float, or from logical
