@@ -115,11 +115,11 @@ def _round_half_away(x: ng.Array) -> ng.Array:
 
 def _saturate_float_to_int(x: ng.Array, dt: Any) -> ng.Array:
     info = np.iinfo(np.dtype(dt))
-    r = ng.where(ng.isnan(x), ng.zeros_like(x), _round_half_away(x))
-    too_hi = r >= float(info.max)
-    too_lo = r <= float(info.min)
-    safe = ng.where(ng.logical_or(too_hi, too_lo), ng.zeros_like(r), r)
-    out = ng.astype(safe, dt)
+    too_hi = x >= float(info.max)  # +inf included; NaN compares false
+    too_lo = x <= float(info.min)
+    inside = ng.logical_and(ng.isfinite(x), ng.logical_not(ng.logical_or(too_hi, too_lo)))
+    r = _round_half_away(ng.where(inside, x, ng.zeros_like(x)))  # NaN -> 0
+    out = ng.astype(r, dt)
     out = ng.where(too_hi, ng.full_like(out, int(info.max)), out)
     return ng.where(too_lo, ng.full_like(out, int(info.min)), out)
 

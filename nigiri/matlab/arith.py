@@ -6,7 +6,9 @@ Integer results are computed in floating point (float64 where the device holds i
 and converted back with MATLAB's rounding and saturation, so ``uint8(200) + 100`` is
 255 and ``int32(7) ./ 2`` is 4. ``power`` is real-valued: a negative base with a
 non-integer exponent gives NaN where MATLAB returns a complex number (documented
-difference).
+difference). Comparisons between different classes, or with a Python number, compare
+the exact values in double precision (so ``single(0.1) == 0.1`` is false); a device
+without float64 compares in single.
 """
 
 from __future__ import annotations
@@ -151,10 +153,10 @@ def _compare(fn: str, a: Any, b: Any, op: Callable[[Any, Any], ng.Array]) -> Mat
     sx, sy = _storages(x, y)
     if _is_complex(x) or _is_complex(y) or (len(classes) == 2 and classes[0] == classes[1]):
         wd = None
-    elif any(C.is_int_class(c) or c == "logical" for c in classes):
-        wd = C.work_float(_device(x, y))  # exact mixed integer/float comparisons
+    elif classes == ["double"]:
+        wd = None  # a double matrix against a Python number (itself a double)
     else:
-        wd = C.dtype_of_class(C.result_class(classes, fn))
+        wd = C.work_float(_device(x, y))  # compare the exact values (in double)
     if wd is not None:
         sx, sy = _cast(sx, wd), _cast(sy, wd)
     return Matrix._wrap(op(sx, sy), owned=True)

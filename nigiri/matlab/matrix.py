@@ -295,7 +295,11 @@ def _from_host(host: np.ndarray, klass: str | None, device: Any, fn: str) -> ng.
 
 
 def _from_python(data: Any, klass: str | None, device: Any, fn: str) -> ng.Array:
-    host = np.asarray(data)
+    try:
+        host = np.asarray(data)
+    except ValueError:
+        raise ValueError(f"{fn}: the rows have different lengths (MATLAB: dimensions of arrays "
+                         "being concatenated are not consistent)") from None
     if host.dtype == object:
         raise TypeError(f"{fn}: cannot convert {type(data).__name__} to a matrix (ragged or non-numeric)")
     if klass is None and host.dtype.kind in "iuf":
