@@ -94,11 +94,18 @@ def result_class(classes: list[str | None], fn: str) -> str:
     return DEFAULT_CLASS  # only logical operands and Python numbers
 
 
+_FLOAT64: dict[str, bool] = {}
+
+
 def work_float(device: Any) -> Any:
     """The float dtype integer arithmetic is carried out in: float64 where the device
     holds it (exact for int32 and narrower), else float32."""
-    caps = ng.__array_namespace_info__().dtypes(device=device, kind="real floating")
-    return ng.float64 if "float64" in caps else ng.float32
+    key = str(device)
+    has = _FLOAT64.get(key)
+    if has is None:
+        caps = ng.__array_namespace_info__().dtypes(device=device, kind="real floating")
+        has = _FLOAT64[key] = "float64" in caps
+    return ng.float64 if has else ng.float32
 
 
 def index_dtype(device: Any) -> Any:

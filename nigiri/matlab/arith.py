@@ -153,13 +153,26 @@ def _compare(fn: str, a: Any, b: Any, op: Callable[[Any, Any], ng.Array]) -> Mat
     sx, sy = _storages(x, y)
     if _is_complex(x) or _is_complex(y) or (len(classes) == 2 and classes[0] == classes[1]):
         wd = None
-    elif classes == ["double"]:
-        wd = None  # a double matrix against a Python number (itself a double)
+    elif len(classes) == 1 and _exact_scalar((y if isinstance(x, Matrix) else x),
+                                             (x if isinstance(x, Matrix) else y).dtype):
+        wd = None  # the number is exact in the matrix's dtype: compare there
     else:
         wd = C.work_float(_device(x, y))  # compare the exact values (in double)
     if wd is not None:
         sx, sy = _cast(sx, wd), _cast(sy, wd)
     return Matrix._wrap(op(sx, sy), owned=True)
+
+
+def _exact_scalar(v: Any, dtype: Any) -> bool:
+    """True when the Python number ``v`` is exactly representable in ``dtype``."""
+    dt = np.dtype(dtype)
+    if dt.kind == "f":
+        with np.errstate(over="ignore"):
+            return float(dt.type(v)) == v or v != v
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        return float(v).is_integer() and info.min <= v <= info.max
+    return False
 
 
 def eq(a: Any, b: Any) -> Matrix:

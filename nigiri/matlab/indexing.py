@@ -14,13 +14,16 @@ elements as are indexed (its non-singleton dimensions must match those of the
 indexed block); it is converted to ``A``'s class (rounding and saturating for integer
 classes); indices beyond the current size grow ``A`` with zeros (a row or column
 vector, or ``[]``, grows with one linear index; a matrix needs one subscript per
-dimension). Index bookkeeping happens on the host with NumPy; the data stays on its
-device.
+dimension). ``A.set(I, [])`` deletes elements as MATLAB's ``A(I) = []`` (a matrix
+becomes a row vector; with subscripts, only one may select part of its dimension).
+Index bookkeeping happens on the host with NumPy; the data stays on its device.
 """
 
 from __future__ import annotations
 
 from typing import Any, Sequence
+
+import re
 
 import numpy as np
 
@@ -30,6 +33,9 @@ from ._layout import canonical_shape, pad_storage, size_of
 from .matrix import Matrix, asmatrix
 
 __all__ = ["get", "set_"]
+
+
+_END = re.compile(r"\s*end\s*(?:([+-])\s*(\d+))?\s*")
 
 
 class _Sub:
@@ -79,11 +85,14 @@ def _resolve(sub: Any, n: int, fn: str) -> _Sub:
     if isinstance(sub, str):
         if sub == ":":
             return _Sub(colon=True, msize=(n, 1))
-        if sub == "end":
-            if n < 1:
-                raise IndexError(f"{fn}: 'end' of an empty dimension")
-            return _Sub(idx=np.array([n - 1], dtype=np.int64), scalar=True)
-        raise TypeError(f"{fn}: the only string subscripts are ':' and 'end', got {sub!r}")
+        m = _END.fullmatch(sub)
+        if m is None:
+            raise TypeError(f"{fn}: the only string subscripts are ':', 'end', 'end-k' and "
+                            f"'end+k', got {sub!r}")
+        k = n + (int(m.group(2)) if m.group(1) == "+" else -int(m.group(2)) if m.group(1) else 0)
+        if k < 1:
+            raise _bad_subscript(fn, f"{sub} = {k}")
+        return _Sub(idx=np.array([k - 1], dtype=np.int64), scalar=True)
     if isinstance(sub, (bool, np.bool_)):
         return _from_values(np.array([bool(sub)]), (1, 1), fn)
     if isinstance(sub, (int, np.integer)):
@@ -250,6 +259,10 @@ def _write(a: Matrix, lin: np.ndarray, val: Matrix, count_shape: tuple[int, ...]
     storage = a._a
     if lin.size == 0:
         return
+    if lin.size == 1:  # one element: a basic (view) write
+        key1 = tuple(int(p) for p in np.unravel_index(int(lin.reshape(-1)[0]), storage.shape))
+        storage[key1] = ng.reshape(val._a, ())
+        return
     pos = np.unravel_index(lin.reshape(-1), storage.shape)
     key = tuple(ng.asarray(p.astype(np.int64), device=storage.device) for p in pos)
     if val.numel() == 1:
@@ -268,14 +281,63 @@ def _check_count(val: Matrix, counts: tuple[int, ...], fn: str) -> None:
                          f"{'x'.join(map(str, counts))}, the value is {val._size_str()})")
 
 
+def _is_delete(value: Any) -> bool:
+    if isinstance(value, (list, tuple)):
+        return len(value) == 0
+    return isinstance(value, Matrix) and size_of(value._a) == (0, 0)
+
+
+def _delete(a: Matrix, subs: Sequence[Any]) -> None:
+    """``A(subs...) = []``: remove elements (linear) or slices along one dimension."""
+    fn = "set"
+    sz = size_of(a._a)
+    if len(subs) == 1:
+        n = a.numel()
+        s = _resolve(subs[0], n, fn)
+        _check_bounds(s, n, fn, f"deletion from a {_size_str(a)} matrix")
+        keep = np.setdiff1d(np.arange(n, dtype=np.int64), s.indices(n))
+        if keep.size == n:
+            return
+        if s.colon:
+            a._a, a._owned = ng.zeros((0, 0), dtype=a.dtype, device=a.device), True
+            return
+        flat = ng.reshape(a._a, (n,))
+        kept = ng.take(flat, ng.asarray(keep, device=a.device), axis=0)
+        column = len(sz) == 2 and sz[1] == 1 and sz[0] != 1
+        a._a = ng.reshape(kept, (1, keep.size) if column else (keep.size, 1))
+        a._owned = True
+        return
+    k = len(subs)
+    eff = _effective(sz, k)
+    rs = [_resolve(sub, eff[i], fn) for i, sub in enumerate(subs)]
+    for i, r in enumerate(rs):
+        _check_bounds(r, eff[i], fn, f"dimension {i + 1} in a deletion from a {_size_str(a)} matrix")
+    partial = [i for i, r in enumerate(rs)
+               if not r.colon and np.unique(r.idx).size != eff[i]]
+    if len(partial) > 1:
+        raise ValueError(f"{fn}: A null assignment can have only one non-colon index "
+                         f"(subscripts {[i + 1 for i in partial]} select part of their dimension)")
+    dim = partial[0] if partial else 0
+    keep = np.setdiff1d(np.arange(eff[dim], dtype=np.int64),
+                        rs[dim].indices(eff[dim]) if partial else np.arange(eff[dim]))
+    view = ng.reshape(a._a, tuple(reversed(eff)))
+    kept = ng.take(view, ng.asarray(keep, device=a.device), axis=k - 1 - dim)
+    a._a = ng.reshape(kept, canonical_shape(kept.shape))
+    a._owned = True
+
+
 def set_(a: Matrix, subs: Sequence[Any], value: Any) -> None:
-    """``A(subs...) = value`` in place (see the module docstring)."""
+    """``A(subs...) = value`` in place (see the module docstring); ``value = []``
+    deletes, as MATLAB's null assignment."""
     fn = "set"
     if not isinstance(a, Matrix):
         raise TypeError(f"{fn}: expected a Matrix, got {type(a).__name__}")
-    val = _value(a, value, fn)
     if not subs:
         raise TypeError(f"{fn}: expected at least one subscript before the value")
+    if _is_delete(value):
+        _delete(a, subs)
+        return
+    val = _value(a, value, fn)
     a._ensure_owned()
     if len(subs) == 1:
         n = a.numel()

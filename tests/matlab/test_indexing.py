@@ -207,3 +207,41 @@ def test_module_level_get_set(check):
     check(M.get(A, 3), [[3]])
     M.set_(A, [3], 0)
     check(M.get(A, 3), [[0]])
+
+
+def test_end_arithmetic(check):
+    v = M.colon(1, 5)
+    check(v.get("end-1"), [[4]])                   # % MATLAB: v = 1:5; v(end-1) -> 4
+    v.set("end+1", 9)                              # % MATLAB: v(end+1) = 9 -> [1 2 3 4 5 9]
+    check(v, [[1, 2, 3, 4, 5, 9]])
+    A = _a()
+    check(A.get("end", "end-1"), [[9]])            # % MATLAB: A(end, end-1) -> 9
+    with pytest.raises(IndexError, match="positive integers"):
+        A.get("end-20")
+    with pytest.raises(TypeError, match="end"):
+        A.get("end*2")
+
+
+def test_delete_with_empty_value(check):
+    A = _a()
+    A.set(2, ":", [])                              # % MATLAB: A(2,:) = [] -> [1 4 7 10; 3 6 9 12]
+    check(A, [[1, 4, 7, 10], [3, 6, 9, 12]])
+    A = _a()
+    A.set(":", [2, 4], [])                         # % MATLAB: A(:,[2 4]) = [] -> [1 7; 2 8; 3 9]
+    check(A, [[1, 7], [2, 8], [3, 9]])
+    A = _a()
+    A.set([1, 2], [])                              # % MATLAB: A([1 2]) = [] -> 1x10 row [3 4 ... 12]
+    check(A, [list(range(3, 13))])
+    c = M.colon(1, 3).t()
+    c.set(2, M.zeros(0, 0))                        # % MATLAB: c = (1:3)'; c(2) = [] -> [1; 3]
+    check(c, [[1], [3]])
+    v = M.colon(1, 5)
+    v.set("end", [])                               # % MATLAB: v(end) = [] -> [1 2 3 4]
+    check(v, [[1, 2, 3, 4]])
+    v.set(":", [])                                 # % MATLAB: v(:) = [] -> [] (0x0)
+    assert v.size() == (0, 0)
+    # % MATLAB: A(1,1) = [] -> error 'A null assignment can have only one non-colon index.'
+    with pytest.raises(ValueError, match="only one non-colon index"):
+        _a().set(1, 1, [])
+    with pytest.raises(IndexError, match="Index exceeds"):
+        _a().set(13, [])
