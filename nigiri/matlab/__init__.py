@@ -19,10 +19,10 @@ MATLAB matrix on whatever backend holds it (built only on the public nigiri API)
 - Multiple outputs use ``nargout=``: ``m, n = M.size(A, nargout=2)``,
   ``v, i = M.max(A, [], 2, nargout=2)``, ``r, c = M.find(A, nargout=2)``.
 
-Documented differences from MATLAB: where MATLAB returns double from logical or integer
-inputs (``true + true``, ``mean(int32(...))``) the facade returns its default class
-'single'; index outputs (``find``, ``max`` indices) are double, or int32 on a device
-without float64; results that would be complex in MATLAB (``sqrt(-1)``, negative base
+Documented differences from MATLAB: new matrices are single unless a class is given;
+on a device without float64, results MATLAB gives as double from logical or integer
+inputs (``true + true``, ``sum(int8(...))``) are single and index outputs (``find``,
+``max`` indices) are int32; results that would be complex in MATLAB (``sqrt(-1)``, negative base
 ``.^`` fractional exponent) are NaN; singular systems in ``mldivide`` raise ValueError;
 ``A[...]`` is refused to avoid 0- versus 1-based confusion.
 """

@@ -8,9 +8,12 @@ Rules implemented (MATLAB's, except where marked):
 - converting NaN to logical is an error; any other non-zero value is true;
 - binary arithmetic: single wins over double; an integer class wins over single, double
   and logical; two different integer classes are a TypeError; a Python number acts as a
-  double scalar. Where MATLAB's result would be double because every operand is logical
-  (``true + true``), the facade gives its default class ``'single'`` (nigiri's default
-  float; documented difference).
+  double scalar; logical operands alone give double (``true + true``).
+
+Where MATLAB produces double from non-floating inputs (logical arithmetic, ``sum`` of
+integers, ``mean``, index outputs), the facade gives double too, except on a device
+without float64, where it gives single (``double_class``; documented fallback). New
+matrices default to single (nigiri's default float, as in Sushi2).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import nigiri as ng
 
 __all__ = ["CLASSES", "DEFAULT_CLASS", "dtype_of_class", "class_of_dtype", "parse_class",
            "is_int_class", "is_float_class", "result_class", "cast_array", "work_float",
-           "index_dtype"]
+           "index_dtype", "double_class"]
 
 #: MATLAB class name -> nigiri dtype.
 CLASSES: dict[str, Any] = {
@@ -76,9 +79,9 @@ def is_float_class(klass: str) -> bool:
     return klass in ("single", "double")
 
 
-def result_class(classes: list[str | None], fn: str) -> str:
+def result_class(classes: list[str | None], fn: str, device: Any = None) -> str:
     """The class of an arithmetic result; ``None`` stands for a Python number (a
-    double scalar)."""
+    double scalar); ``device`` decides the double fallback (see ``double_class``)."""
     ints = [c for c in classes if c is not None and is_int_class(c)]
     if ints:
         if any(c != ints[0] for c in ints):
@@ -91,7 +94,7 @@ def result_class(classes: list[str | None], fn: str) -> str:
         return "single"
     if "double" in classes:
         return "double"
-    return DEFAULT_CLASS  # only logical operands and Python numbers
+    return double_class(device)  # only logical operands and Python numbers
 
 
 _FLOAT64: dict[str, bool] = {}
@@ -106,6 +109,14 @@ def work_float(device: Any) -> Any:
         caps = ng.__array_namespace_info__().dtypes(device=device, kind="real floating")
         has = _FLOAT64[key] = "float64" in caps
     return ng.float64 if has else ng.float32
+
+
+def double_class(device: Any) -> str:
+    """'double', or 'single' on a device without float64 (``device=None``: the
+    current default device)."""
+    if device is None:
+        device = ng.__array_namespace_info__().default_device()
+    return "double" if work_float(device) == ng.float64 else "single"
 
 
 def index_dtype(device: Any) -> Any:

@@ -90,7 +90,7 @@ def arithmetic(fn: str, a: Any, b: Any, op: Callable[[Any, Any], ng.Array]) -> M
     x, y = operands(a, b, fn)
     if isinstance(x, Matrix) and isinstance(y, Matrix):
         check_expand(fn, x, y)
-    rc = C.result_class([_klass(x), _klass(y)], fn)
+    rc = C.result_class([_klass(x), _klass(y)], fn, _device(x, y))
     if C.is_int_class(rc):
         if _is_complex(x) or _is_complex(y):
             raise TypeError(f"{fn}: complex values cannot be combined with integers")

@@ -3,7 +3,7 @@ MATLAB), ``fix``, ``floor``, ``ceil``, ``sqrt``, ``exp``, ``log``, ``sin``, ``co
 ``tan``, ``tanh``.
 
 Transcendental functions need a floating class (an integer class is a TypeError, as in
-MATLAB; logical becomes 'single') and are real-valued: ``sqrt(-1)`` and ``log(-1)``
+MATLAB; logical gives double) and are real-valued: ``sqrt(-1)`` and ``log(-1)``
 give NaN where MATLAB returns complex numbers (documented difference).
 """
 
@@ -28,7 +28,7 @@ def _float_input(x: Matrix, fn: str) -> ng.Array:
         raise TypeError(f"{fn}: expected a single or double matrix, got class {k}; "
                         "convert with double() or single()")
     if k == "logical":
-        return ng.astype(x._a, C.dtype_of_class(C.DEFAULT_CLASS))
+        return ng.astype(x._a, C.dtype_of_class(C.double_class(x.device)))
     return x._a
 
 

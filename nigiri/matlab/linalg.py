@@ -51,7 +51,7 @@ def ctranspose(a: Any) -> Matrix:
 
 
 def _float_pair(fn: str, x: Matrix, y: Matrix) -> tuple[ng.Array, ng.Array]:
-    rc = C.result_class([x.klass, y.klass], fn)
+    rc = C.result_class([x.klass, y.klass], fn, x.device)
     if C.is_int_class(rc):
         raise TypeError(f"{fn} is not supported for integer classes ({x.klass}, {y.klass}) "
                         "unless one argument is a scalar; convert with double() or single()")
@@ -141,7 +141,7 @@ def mpower(a: Any, p: Any) -> Matrix:
     if C.is_int_class(x.klass):
         raise TypeError(f"mpower is not supported for integer class {x.klass} matrices")
     s = x._a if C.is_float_class(x.klass) or np.dtype(x.dtype).kind == "c" else \
-        ng.astype(x._a, C.dtype_of_class(C.DEFAULT_CLASS))
+        ng.astype(x._a, C.dtype_of_class(C.double_class(x.device)))
     try:
         return Matrix._wrap(ng.linalg.matrix_power(s, int(e)), owned=True)
     except ValueError as exc:

@@ -3,10 +3,10 @@
 
 The default dimension is MATLAB's: the first dimension whose size is not 1 (1 for a
 scalar); ``'all'`` reduces everything; a dimension beyond ``ndims(A)`` is a singleton
-and returns ``A`` (with the output class). Classes: single and double keep their class;
-integer ``sum``/``prod`` are 'native' and saturate (``sum(int8([100 100]))`` is 127);
-``mean`` of integers and ``sum``/``mean``/``prod`` of logicals give the default class
-'single' where MATLAB gives double (documented difference). ``max``/``min`` ignore NaN
+and returns ``A`` (with the output class). Classes as MATLAB's: ``sum``, ``prod`` and
+``mean`` keep single and give double for double, integer and logical input, unless the
+output type 'native' keeps an integer class (saturating: ``sum(int8([100 100]),
+'native')`` is 127); on a device without float64 'double' results are single. ``max``/``min`` ignore NaN
 as MATLAB does (NaN only when every element is NaN, with index 1) and give the first
 index on ties. Empty inputs: ``sum([])`` is 0, ``prod([])`` 1, ``mean([])`` NaN,
 ``any([])`` false, ``all([])`` true (MATLAB's 0x0 rules); ``max``/``min`` of an empty
@@ -73,55 +73,94 @@ def _out(r: ng.Array) -> Matrix:
     return Matrix._wrap(r, owned=True)
 
 
-def sum(a: Any, dim: Any = None) -> Matrix:  # noqa: A001
-    """``sum(A)``, ``sum(A, dim)``, ``sum(A, 'all')``."""
-    x = asmatrix(a)
-    s, ax = _resolve(x, dim, "sum")
+_OUTTYPES = ("default", "double", "native")
+
+
+def _split_outtype(dim: Any, outtype: str | None, fn: str) -> tuple[Any, str]:
+    """``sum(A, 'native')`` style: an outtype given in the dimension's place."""
+    if isinstance(dim, str) and dim in _OUTTYPES:
+        if outtype is not None:
+            raise TypeError(f"{fn}: the output type is given twice")
+        dim, outtype = None, dim
+    outtype = "default" if outtype is None else outtype
+    if outtype not in _OUTTYPES:
+        raise ValueError(f"{fn}: output type must be 'default', 'double' or 'native', got {outtype!r}")
+    return dim, outtype
+
+
+def _out_class(x: Matrix, outtype: str, fn: str) -> str:
+    """MATLAB's output class of sum/prod/mean: single stays single; 'native' keeps
+    the input class (logical 'native' is only allowed for sum); else double."""
     k = x.klass
+    if outtype == "native":
+        if k == "logical" and fn != "sum":
+            raise ValueError(f"{fn}: 'native' is not supported for logical input")
+        return k
+    if k == "single" and outtype == "default":
+        return "single"
+    if outtype == "double" and C.double_class(x.device) != "double":
+        raise TypeError(f"{fn}: device {x.device} cannot hold double")
+    return C.double_class(x.device)
+
+
+def sum(a: Any, dim: Any = None, outtype: str | None = None) -> Matrix:  # noqa: A001
+    """``sum(A)``, ``sum(A, dim)``, ``sum(A, 'all')``, ``sum(..., outtype)`` with
+    outtype 'default' (integers and logicals give double), 'double' or 'native'
+    (integers saturate: ``sum(int8([100 100]), 'native')`` is 127)."""
+    x = asmatrix(a)
+    dim, outtype = _split_outtype(dim, outtype, "sum")
+    s, ax = _resolve(x, dim, "sum")
+    oc = _out_class(x, outtype, "sum")
     if ax is None:
-        return x.copy() if k not in ("logical",) else x.astype(C.DEFAULT_CLASS)
+        return x.astype(oc) if oc != x.klass else x.copy()
+    k = x.klass
     if C.is_int_class(k) or k == "logical":
         acc = ng.uint64 if k.startswith("uint") else ng.int64
-        r = ng.sum(s, axis=ax, keepdims=True, dtype=acc)
-        return _out(C.cast_array(r, k if k != "logical" else C.DEFAULT_CLASS, "sum"))
-    return _out(ng.sum(s, axis=ax, keepdims=True))
+        r = ng.sum(s, axis=ax, keepdims=True, dtype=acc)  # exact, then converted
+        if oc == "logical":
+            r = r != 0
+        return _out(C.cast_array(r, oc, "sum"))
+    r = ng.sum(s if x.klass == oc else ng.astype(s, C.dtype_of_class(oc)), axis=ax, keepdims=True)
+    return _out(r)
 
 
-def prod(a: Any, dim: Any = None) -> Matrix:
-    """``prod(A)``, ``prod(A, dim)`` (integers saturate)."""
+def prod(a: Any, dim: Any = None, outtype: str | None = None) -> Matrix:
+    """``prod(A)``, ``prod(A, dim)``, ``prod(..., outtype)`` (see ``sum``)."""
     x = asmatrix(a)
+    dim, outtype = _split_outtype(dim, outtype, "prod")
     s, ax = _resolve(x, dim, "prod")
-    k = x.klass
+    oc = _out_class(x, outtype, "prod")
     if ax is None:
-        return x.copy() if k != "logical" else x.astype(C.DEFAULT_CLASS)
-    if C.is_int_class(k) or k == "logical":
-        wf = C.work_float(x.device)
-        r = ng.prod(ng.astype(s, wf), axis=ax, keepdims=True)
-        return _out(C.cast_array(r, k if k != "logical" else C.DEFAULT_CLASS, "prod"))
-    return _out(ng.prod(s, axis=ax, keepdims=True))
+        return x.astype(oc) if oc != x.klass else x.copy()
+    if C.is_int_class(oc):
+        r = ng.prod(ng.astype(s, C.work_float(x.device)), axis=ax, keepdims=True)
+        return _out(C.cast_array(r, oc, "prod"))
+    return _out(ng.prod(s if x.klass == oc else ng.astype(s, C.dtype_of_class(oc)), axis=ax,
+                        keepdims=True))
 
 
-def mean(a: Any, dim: Any = None) -> Matrix:
-    """``mean(A)``, ``mean(A, dim)``, ``mean(A, 'all')``."""
+def mean(a: Any, dim: Any = None, outtype: str | None = None) -> Matrix:
+    """``mean(A)``, ``mean(A, dim)``, ``mean(A, 'all')``, ``mean(..., outtype)``:
+    integers and logicals give double unless 'native'."""
     x = asmatrix(a)
+    dim, outtype = _split_outtype(dim, outtype, "mean")
     s, ax = _resolve(x, dim, "mean")
+    oc = _out_class(x, outtype, "mean")
+    if ax is None:
+        return x.astype(oc) if oc != x.klass else x.copy()
+    n = s.shape[ax]
     k = x.klass
     if not C.is_float_class(k):
-        out_dt = C.dtype_of_class(C.DEFAULT_CLASS)
-        if ax is None:
-            return x.astype(C.DEFAULT_CLASS)
         acc = ng.uint64 if k.startswith("uint") else ng.int64
         total = ng.astype(ng.sum(s, axis=ax, keepdims=True, dtype=acc), C.work_float(x.device))
-        n = s.shape[ax]
         r = total / n if n else ng.full_like(total, float("nan"))
-        return _out(ng.astype(r, out_dt))
-    if ax is None:
-        return x.copy()
-    if s.shape[ax] == 0:
+        return _out(C.cast_array(r, oc, "mean"))
+    v = s if k == oc else ng.astype(s, C.dtype_of_class(oc))
+    if n == 0:
         shape = list(s.shape)
         shape[ax] = 1
-        return _out(ng.full(tuple(shape), float("nan"), dtype=s.dtype, device=s.device))
-    return _out(ng.mean(s, axis=ax, keepdims=True))
+        return _out(ng.full(tuple(shape), float("nan"), dtype=v.dtype, device=s.device))
+    return _out(ng.mean(v, axis=ax, keepdims=True))
 
 
 def _extreme(fn: str, x: Matrix, dim: Any, want_index: bool) -> Any:

@@ -47,8 +47,9 @@ def test_class_rules(check):
     # % MATLAB: int8(1) + single(1.6) -> int8 3;  class(single(1) + double(1)) -> 'single'
     check(M.int8(1) + M.single(1.6), [[3]], "int8")
     assert (M.single(1) + M.double(1)).klass == "single"
-    # % MATLAB: true + true -> 2 (double); the facade gives its default class 'single'
-    check(M.logical(1) + M.logical(1), [[2]], "single")
+    # % MATLAB: true + true -> 2 (class double);  -true -> -1 (double)
+    check(M.logical(1) + M.logical(1), [[2]], "double")
+    check(-M.logical(1), [[-1]], "double")
     # % MATLAB: int8(1) + int16(1) -> error 'Integers can only be combined with integers of the same class, or scalar doubles.'
     with pytest.raises(TypeError, match="same class"):
         M.int8(1) + M.int16(1)
@@ -141,6 +142,7 @@ def test_elementwise_functions(check):
     check(abs(M.int8(-128)), [[127]], "int8")           # % MATLAB: abs(int8(-128)) -> 127
     check(M.sign(R([-3, 0, 2])), [[-1, 0, 1]])
     check(M.sqrt(R([4, 9])), [[2, 3]])                  # % MATLAB: sqrt([4 9]) -> [2 3]
+    check(M.sqrt(M.logical(1)), [[1]], "double")        # % MATLAB: class(sqrt(true)) -> 'double'
     check(M.exp(M.zeros(1, 2)), [[1, 1]])
     check(M.log(R([1])), [[0]])
     check(M.sin(M.zeros(1)), [[0]])

@@ -54,6 +54,8 @@ def test_device_without_float64(check):
         check(i, [[2]])
         check(M.uint8(200) + 100, [[255]], "uint8")
         check(M.find(A > 3), [[2, 3]], "int32")
+        check(M.sum(A > 3), [[2]], "single")        # MATLAB's double results fall back to single
+        check(M.logical(1) + M.logical(1), [[2]], "single")
         with pytest.raises(TypeError):
             M.zeros(2, "double")
 

@@ -238,7 +238,7 @@ def test_delete_with_empty_value(check):
     v = M.colon(1, 5)
     v.set("end", [])                               # % MATLAB: v(end) = [] -> [1 2 3 4]
     check(v, [[1, 2, 3, 4]])
-    v.set(":", [])                                 # % MATLAB: v(:) = [] -> [] (0x0)
+    v.set(":", [])                                 # deleting everything gives 0x0 (documented here)
     assert v.size() == (0, 0)
     # % MATLAB: A(1,1) = [] -> error 'A null assignment can have only one non-colon index.'
     with pytest.raises(ValueError, match="only one non-colon index"):

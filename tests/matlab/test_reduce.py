@@ -24,10 +24,15 @@ def test_sum_mean_prod(check):
     check(M.sum(R([1, 2, 3])), [[6]])              # % MATLAB: sum([1 2 3]) -> 6 (first non-singleton dim)
     check(M.sum(M.zeros(0, 0)), [[0]])             # % MATLAB: sum([]) -> 0
     check(M.sum(M.zeros(0, 3)), [[0, 0, 0]])       # % MATLAB: sum(zeros(0,3)) -> [0 0 0]
-    check(M.sum(M.int8(R([100, 100]))), [[127]], "int8")  # % MATLAB: sum(int8([100 100])) -> 127
-    check(M.sum(M.uint8(R([200, 100])), 2), [[255]], "uint8")
-    # % MATLAB: sum(logical([1 1 1])) -> 3 (double); the facade gives 'single'
-    check(M.sum(M.logical(R([1, 1, 1]))), [[3]], "single")
+    # % MATLAB (sum documentation): sum(int8(1:20)) -> 210, class double
+    check(M.sum(M.int8(M.colon(1, 20))), [[210]], "double")
+    # % MATLAB: sum(int8(1:20), 'native') -> 127 (int8, saturated)
+    check(M.sum(M.int8(M.colon(1, 20)), "native"), [[127]], "int8")
+    check(M.sum(M.uint8(R([[200], [100]])), 1, "native"), [[255]], "uint8")
+    check(M.sum(M.single(A), "double"), [[5, 7, 9]], "double")  # % MATLAB: class(sum(single(A), 'double')) -> 'double'
+    # % MATLAB: sum(logical([1 1 1])) -> 3 (double);  sum([true true], 'native') -> true
+    check(M.sum(M.logical(R([1, 1, 1]))), [[3]], "double")
+    check(M.sum(M.logical(R([1, 1])), "native"), [[True]], "logical")
     B = M.reshape(M.colon(1, 8), 2, 2, 2)
     check(M.sum(B, 3), [[6, 10], [8, 12]])         # % MATLAB: sum(reshape(1:8,2,2,2), 3) -> [6 10; 8 12]
     check(A.sum(1), [[5, 7, 9]])
@@ -35,12 +40,20 @@ def test_sum_mean_prod(check):
     check(M.mean(A, 2), [[2], [5]])                # % MATLAB: mean(A, 2) -> [2; 5]
     check(M.mean(A, "all"), [[3.5]])
     assert np.isnan(M.mean(M.zeros(0, 0)).to_numpy()).all()  # % MATLAB: mean([]) -> NaN
-    # % MATLAB: mean(int32([1 2])) -> 1.5 (double); the facade gives 'single'
-    check(M.mean(M.int32(R([1, 2]))), [[1.5]], "single")
+    # % MATLAB: mean(int32([1 2])) -> 1.5 (double);  mean(int32([1 2]), 'native') -> int32 2
+    check(M.mean(M.int32(R([1, 2]))), [[1.5]], "double")
+    check(M.mean(M.int32(R([1, 2])), "native"), [[2]], "int32")
     check(M.mean(M.double(A), 1), [[2.5, 3.5, 4.5]], "double")
     check(M.prod(A), [[4, 10, 18]])                # % MATLAB: prod(A) -> [4 10 18]
     check(M.prod(M.zeros(0, 0)), [[1]])            # % MATLAB: prod([]) -> 1
-    check(M.prod(M.int8(R([100, 2]))), [[127]], "int8")
+    # % MATLAB (prod documentation): prod([true false; true true]) -> [1 0], class double
+    check(M.prod(M.logical(R([[1, 0], [1, 1]]))), [[1, 0]], "double")
+    check(M.prod(M.int8(R([100, 2]))), [[200]], "double")   # % MATLAB: prod(int8([100 2])) -> 200 (double)
+    check(M.prod(M.int8(R([100, 2])), "native"), [[127]], "int8")  # % MATLAB: prod(int8([100 2]), 'native') -> 127
+    with pytest.raises(ValueError, match="output type"):
+        M.sum(A, 1, "float")
+    with pytest.raises(TypeError, match="twice"):
+        M.sum(A, "native", "double")
     with pytest.raises(ValueError, match="'all'"):
         M.sum(A, "rows")
     with pytest.raises(ValueError, match="positive"):
