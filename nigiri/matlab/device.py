@@ -24,7 +24,11 @@ _HOST_FAMILIES = ("numpy", "numba")
 
 
 def _is_host(device: Any) -> bool:
-    return str(device).partition(":")[0] in _HOST_FAMILIES
+    """Host devices hold NumPy-compatible host memory (``zero_copy_host``)."""
+    if str(device).partition(":")[0] in _HOST_FAMILIES:
+        return True
+    backend = getattr(device, "backend", None)
+    return bool(backend is not None and backend.capabilities.zero_copy_host)
 
 
 def _auto_accelerator() -> Any:
@@ -41,7 +45,10 @@ def _auto_accelerator() -> Any:
             continue
         for index in range(count):
             if kind is None or kinds[index] == kind:
-                return f"{name}:{index}"
+                spec = f"{name}:{index}"
+                dev = _registry.get_device(spec)
+                if not dev.capabilities.zero_copy_host:
+                    return spec
     raise ng.BackendUnavailableError(
         "gpuArray: no accelerator device is available (" + "; ".join(reasons) + "); choose "
         "one with nigiri.use('name[:index]')")

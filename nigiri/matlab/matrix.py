@@ -41,6 +41,7 @@ class Matrix:
     __slots__ = ("_a", "_owned", "__weakref__")
     __hash__ = None  # type: ignore[assignment]
     __array_priority__ = 2000  # NumPy defers binary operators to us
+    __array_ufunc__ = None  # ... and never applies its ufuncs to a Matrix
 
     def __init__(self, data: Any, klass: str | None = None, *, device: Any = None) -> None:
         other = asmatrix(data, klass, device=device, copy=True)
