@@ -55,18 +55,21 @@ def dtype_of_class(klass: str) -> Any:
     return CLASSES[klass]
 
 
+_CLASS_OF = {np.dtype(d): name for name, d in CLASSES.items()}
+_CLASS_OF[np.dtype(np.complex64)] = "single"
+_CLASS_OF[np.dtype(np.complex128)] = "double"
+
+
 def class_of_dtype(dtype: Any) -> str:
     """The MATLAB class name of a nigiri dtype (complex64 -> 'single', complex128 ->
     'double'; float16 is not a MATLAB class and is rejected)."""
-    dt = np.dtype(dtype)
-    if dt == np.complex64:
-        return "single"
-    if dt == np.complex128:
-        return "double"
-    for name, d in CLASSES.items():
-        if np.dtype(d) == dt:
-            return name
-    raise TypeError(f"nigiri.matlab: dtype {dt.name} has no MATLAB class; cast it to float32 first")
+    name = _CLASS_OF.get(dtype)
+    if name is None:
+        dt = np.dtype(dtype)
+        name = _CLASS_OF.get(dt)
+        if name is None:
+            raise TypeError(f"nigiri.matlab: dtype {dt.name} has no MATLAB class; cast it to float32 first")
+    return name
 
 
 def is_int_class(klass: str) -> bool:

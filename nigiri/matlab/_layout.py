@@ -34,7 +34,10 @@ def canonical_shape(shape: Sequence[int]) -> tuple[int, ...]:
 
 def canonical(storage: ng.Array) -> ng.Array:
     """``storage`` reshaped to its canonical shape (a view)."""
-    shape = canonical_shape(storage.shape)
+    shape = storage.shape
+    if len(shape) == 2 or (len(shape) > 2 and shape[0] != 1):
+        return storage
+    shape = canonical_shape(shape)
     return storage if shape == storage.shape else ng.reshape(storage, shape)
 
 

@@ -85,8 +85,23 @@ def _is_complex(v: Any) -> bool:
     return isinstance(v, Matrix) and np.dtype(v.dtype).kind == "c"
 
 
+_FAST_KINDS = frozenset("fc")
+
+
 def arithmetic(fn: str, a: Any, b: Any, op: Callable[[Any, Any], ng.Array]) -> Matrix:
     """Apply ``op`` to storage arrays (or Python scalars) with MATLAB's class rules."""
+    # fast paths (same result as the general path below): one floating class on both
+    # sides, or a floating matrix and a Python number
+    if type(a) is Matrix:
+        sa = a._a
+        if type(b) is Matrix:
+            sb = b._a
+            if sa.dtype == sb.dtype and sa.shape == sb.shape and sa.dtype.kind in _FAST_KINDS:
+                return Matrix._wrap(op(sa, sb), owned=True)
+        elif type(b) in (float, int) and sa.dtype.kind in _FAST_KINDS:
+            return Matrix._wrap(op(sa, b), owned=True)
+    elif type(b) is Matrix and type(a) in (float, int) and b._a.dtype.kind in _FAST_KINDS:
+        return Matrix._wrap(op(a, b._a), owned=True)
     x, y = operands(a, b, fn)
     if isinstance(x, Matrix) and isinstance(y, Matrix):
         check_expand(fn, x, y)
@@ -146,6 +161,9 @@ def uminus(a: Any) -> Matrix:
 
 
 def _compare(fn: str, a: Any, b: Any, op: Callable[[Any, Any], ng.Array]) -> Matrix:
+    if type(a) is Matrix and type(b) in (float, int) and a._a.dtype.kind == "f" \
+            and _exact_scalar(b, a._a.dtype):  # fast path: exact in the matrix's dtype
+        return Matrix._wrap(op(a._a, b), owned=True)
     x, y = operands(a, b, fn)
     if isinstance(x, Matrix) and isinstance(y, Matrix):
         check_expand(fn, x, y)

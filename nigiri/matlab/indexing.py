@@ -23,12 +23,14 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import math
 import re
 
 import numpy as np
 
 import nigiri as ng
 
+from . import _classes as C
 from ._layout import canonical_shape, pad_storage, size_of
 from .matrix import Matrix, asmatrix
 
@@ -168,6 +170,50 @@ def _size_str(a: Matrix) -> str:
     return a._size_str()
 
 
+def _scalar_key(a: Matrix, subs: Sequence[Any]) -> tuple[int, ...] | None:
+    """The storage key of ``A(i)`` or ``A(i, j, ...)`` (one subscript per dimension)
+    when every subscript is a Python int inside the current size; else None."""
+    shape = a._a.shape
+    nd = len(shape)
+    k = len(subs)
+    for s in subs:
+        if type(s) is not int or s < 1:
+            return None
+    if k == 1:
+        i = subs[0] - 1
+        if i >= a._a.size:
+            return None
+        return tuple(int(p) for p in np.unravel_index(i, shape))
+    if k != nd:
+        return None
+    key = tuple(subs[nd - 1 - ax] - 1 for ax in range(nd))
+    for ax in range(nd):
+        if key[ax] >= shape[ax]:
+            return None
+    return key
+
+
+def _number_for(value: Any, klass: str, fn: str) -> Any:
+    """A Python number converted to ``klass`` by MATLAB's rules, as a Python scalar."""
+    if klass in ("single", "double"):
+        return float(value)
+    if klass == "logical":
+        if value != value:
+            raise ValueError(f"{fn}: NaN's cannot be converted to logicals")
+        return bool(value)
+    info = np.iinfo(C.dtype_of_class(klass))
+    if isinstance(value, float):
+        if value != value:
+            return 0
+        if value >= info.max:
+            return int(info.max)
+        if value <= info.min:
+            return int(info.min)
+        t = math.trunc(value)
+        value = t + (1 if value - t >= 0.5 else -1 if t - value >= 0.5 else 0)
+    return int(min(max(int(value), info.min), info.max))
+
+
 def get(a: Matrix, *subs: Any) -> Matrix:
     """``A(subs...)`` (see the module docstring); always a new Matrix."""
     fn = "get"
@@ -175,6 +221,9 @@ def get(a: Matrix, *subs: Any) -> Matrix:
         a = asmatrix(a)
     if not subs:
         return a.copy()
+    key = _scalar_key(a, subs)
+    if key is not None:  # one element: a basic read
+        return Matrix._wrap(ng.asarray(ng.reshape(a._a[key], (1, 1)), copy=True), owned=True)
     sz = size_of(a._a)
     if len(subs) == 1:
         n = a.numel()
@@ -334,6 +383,13 @@ def set_(a: Matrix, subs: Sequence[Any], value: Any) -> None:
         raise TypeError(f"{fn}: expected a Matrix, got {type(a).__name__}")
     if not subs:
         raise TypeError(f"{fn}: expected at least one subscript before the value")
+    if type(value) in (float, int, bool) and np.dtype(a.dtype).kind != "c":
+        key = _scalar_key(a, subs)
+        if key is not None:  # one element, a number: a basic write
+            number = _number_for(value, a.klass, fn)
+            a._ensure_owned()
+            a._a[key] = number
+            return
     if _is_delete(value):
         _delete(a, subs)
         return

@@ -65,6 +65,11 @@ def _float_pair(fn: str, x: Matrix, y: Matrix) -> tuple[ng.Array, ng.Array]:
 
 def mtimes(a: Any, b: Any) -> Matrix:
     """``A * B``: matrix product; elementwise when either side is a scalar."""
+    if type(a) is Matrix and type(b) is Matrix:  # fast path: one floating class, 2-d
+        sa, sb = a._a, b._a
+        if (sa.dtype == sb.dtype and sa.dtype.kind in "fc" and sa.ndim == 2 and sb.ndim == 2
+                and sa.shape[0] == sb.shape[1] and sa.size != 1 and sb.size != 1):
+            return Matrix._wrap(ng.matmul(sb, sa), owned=True)
     x, y = operands(a, b, "mtimes")
     if _is_scalar(x) or _is_scalar(y):
         return times(x, y)
