@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 import nigiri as ng
 
 from . import _classes as C
@@ -58,5 +56,3 @@ def find(a: Any, n: Any = None, direction: str = "first", *, nargout: int = 1) -
     vals = ng.take(flat, idx, axis=0) if count else ng.zeros((0,), dtype=flat.dtype, device=flat.device)
     return rows, cols, out(ng.asarray(vals, copy=True))
 
-
-_ = np  # NumPy dtypes are compared through nigiri's dtype objects

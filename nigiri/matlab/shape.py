@@ -26,8 +26,9 @@ def _dim(d: Any, fn: str) -> int:
 
 def size(a: Any, dim: Any = None, *, nargout: int | None = None) -> Any:
     """``size(A)`` as a tuple; ``size(A, dim)`` an int (1 beyond ``ndims``);
-    ``size(A, [d1 d2])`` a tuple; ``size(A, nargout=k)`` is ``[s1, ..., sk] = size(A)``,
-    the last output being the product of the remaining dimensions."""
+    ``size(A, [d1 d2])`` a tuple; ``size(A, nargout=k)`` (k >= 2) is
+    ``[s1, ..., sk] = size(A)``, the last output being the product of the remaining
+    dimensions (``nargout=1`` is the whole size, as ``sz = size(A)``)."""
     s = size_of(asmatrix(a)._a)
     if dim is not None:
         if nargout is not None:
@@ -41,6 +42,8 @@ def size(a: Any, dim: Any = None, *, nargout: int | None = None) -> Any:
     k = to_int(nargout, "size", "nargout")
     if k < 1:
         raise ValueError(f"size: nargout must be positive, got {k}")
+    if k == 1:
+        return s  # one output is the whole size vector, as in MATLAB
     if k >= len(s):
         return s + (1,) * (k - len(s))
     rest = 1

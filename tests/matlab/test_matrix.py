@@ -52,4 +52,4 @@ def test_methods_mirror_functions():
     np.testing.assert_array_equal(A.repmat(1, 2).to_numpy(), [[1, 2, 1, 2], [3, 4, 3, 4]])
     assert A.copy().to_numpy().tolist() == A.to_numpy().tolist()
     assert A.astype("int8").klass == "int8"
-    assert A.ndims() == 2 and A.size(nargout=1) == (4,)
+    assert A.ndims() == 2 and A.size(nargout=1) == (2, 2)  # % MATLAB: [s] = size(A) -> [2 2]
