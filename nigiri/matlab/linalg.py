@@ -148,6 +148,7 @@ def mpower(a: Any, p: Any) -> Matrix:
     s = x._a if C.is_float_class(x.klass) or np.dtype(x.dtype).kind == "c" else \
         ng.astype(x._a, C.dtype_of_class(C.double_class(x.device)))
     try:
-        return Matrix._wrap(ng.linalg.matrix_power(s, int(e)), owned=True)
+        # not owned: ng.linalg.matrix_power(x, 1) returns x itself
+        return Matrix._wrap(ng.linalg.matrix_power(s, int(e)))
     except ValueError as exc:
         raise ValueError(f"mpower: {exc}") from None

@@ -209,7 +209,7 @@ def cat(dim: Any, *arrays: Any) -> Matrix:
     complex_ = [m for m in mats if m.dtype in (ng.complex64, ng.complex128)]
     used = [m for m in mats if size_of(m._a) != (0, 0)]
     if not used:
-        return Matrix._wrap(C.cast_array(mats[0]._a, klass, "cat"), owned=True)
+        return Matrix._wrap(ng.asarray(C.cast_array(mats[0]._a, klass, "cat"), copy=True), owned=True)
     nd = max([d] + [m.ndims() for m in used])
     parts = [pad_storage(m._a, nd) for m in used]
     ref = size_of(parts[0])

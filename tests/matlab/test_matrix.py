@@ -53,3 +53,22 @@ def test_methods_mirror_functions():
     assert A.copy().to_numpy().tolist() == A.to_numpy().tolist()
     assert A.astype("int8").klass == "int8"
     assert A.ndims() == 2 and A.size(nargout=1) == (2, 2)  # % MATLAB: [s] = size(A) -> [2 2]
+
+
+def test_results_never_alias_their_inputs(dev):
+    A = M.Matrix([[1, 2], [3, 4]])
+    P = A ** 1                                      # matrix power 1
+    P.set(1, 1, 100)
+    assert float(A.get(1, 1)) == 1.0
+    E = M.zeros(0, 0)
+    C = M.cat(1, E, E)
+    C.set(1, 5)
+    assert E.size() == (0, 0)
+    # gpuArray goes to the test device (ng.use), i.e. shares A's buffer: copy-on-write
+    assert str(M.accelerator()) == str(dev)
+    for make in (lambda: M.squeeze(A), lambda: M.reshape(A, 4, 1), lambda: M.permute(A, [2, 1]),
+                 lambda: M.repmat(A, 1, 1), lambda: M.gather(A), lambda: M.sum(A, 3),
+                 lambda: M.max(A, [], 3), lambda: A.t().t(), lambda: M.gpuArray(A)):
+        B = make()
+        B.set(1, -7)
+        assert float(A.get(1, 1)) == 1.0
