@@ -257,7 +257,7 @@ _OPERATORS = {
     "__add__": ("arith", "plus"), "__sub__": ("arith", "minus"),
     "__mul__": ("linalg", "mtimes"), "__matmul__": ("linalg", "mtimes"),
     "__truediv__": ("linalg", "mrdivide"), "__pow__": ("linalg", "mpower"),
-    "__eq__": ("arith", "eq"), "__ne__": ("arith", "ne"), "__lt__": ("arith", "lt"),
+    "__lt__": ("arith", "lt"),
     "__le__": ("arith", "le"), "__gt__": ("arith", "gt"), "__ge__": ("arith", "ge"),
     "__and__": ("arith", "and_"), "__or__": ("arith", "or_"),
 }
@@ -269,6 +269,23 @@ for _dunder, (_mod, _n) in {"__radd__": ("arith", "plus"), "__rsub__": ("arith",
                             "__rpow__": ("linalg", "mpower"), "__rand__": ("arith", "and_"),
                             "__ror__": ("arith", "or_")}.items():
     setattr(Matrix, _dunder, _reflect(_mod, _n))
+_CONVERTIBLE = (Matrix, bool, int, float, complex, list, tuple, np.ndarray, np.generic, ng.Array)
+
+
+def _equality(name: str) -> Any:
+    method = _method("arith", name, f"``{name}`` (elementwise, a logical Matrix).")
+
+    def fn(self: Matrix, other: Any) -> Any:
+        if not isinstance(other, _CONVERTIBLE):
+            return NotImplemented  # ``A == None`` is False, as for other Python objects
+        return method(self, other)
+
+    fn.__name__ = f"__{name}__"
+    return fn
+
+
+Matrix.__eq__ = _equality("eq")  # type: ignore[assignment,method-assign]
+Matrix.__ne__ = _equality("ne")  # type: ignore[assignment,method-assign]
 Matrix.__neg__ = _method("arith", "uminus", "``-A``.")  # type: ignore[attr-defined]
 Matrix.__pos__ = lambda self: self  # type: ignore[attr-defined]
 Matrix.__invert__ = _method("arith", "not_", "``~A`` (logical not).")  # type: ignore[attr-defined]

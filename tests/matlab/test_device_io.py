@@ -28,6 +28,10 @@ def test_gpuarray_gather_follow_ng_use(check, dev):
     check(back, [[36, 45], [45, 57]])
     with pytest.raises(ValueError, match="different devices"):
         H + G
+    with pytest.raises(ValueError, match="different devices"):
+        M.cat(1, H, G)
+    with pytest.raises(ValueError, match="different devices"):
+        H * G
     with pytest.raises(ValueError, match=acc):
         G.set(1, 1, M.Matrix(5, device="numpy"))
     G.set(1, 1, 100)                                # Python values move to the device

@@ -34,6 +34,8 @@ def test_conversions_and_display():
         M.Matrix({"a": 1})
     with pytest.raises(TypeError):
         hash(A)
+    assert (A == None) is False and (A != "text") is True  # noqa: E711  (not elementwise)
+    assert A not in [None, "x"]
 
 
 def test_array_property_shares_then_copies_on_write():
