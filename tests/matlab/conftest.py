@@ -39,3 +39,20 @@ def _check(a, expected, klass=None, size=None):
 def check():
     """``check(A, expected, klass=None, size=None)``: size, class and values of A."""
     return _check
+
+
+def _has_float64(device) -> bool:
+    return "float64" in ng.__array_namespace_info__().dtypes(device=device, kind="real floating")
+
+
+@pytest.fixture
+def float64(_test_device):
+    """Skip (naming the capability) on a device without float64: the test uses 'double'."""
+    if not _has_float64(_test_device):
+        pytest.skip(f"device {_test_device} lacks float64 (class 'double')")
+
+
+@pytest.fixture
+def index_class(_test_device):
+    """The class of index outputs: double, or int32 on a device without float64."""
+    return "double" if _has_float64(_test_device) else "int32"

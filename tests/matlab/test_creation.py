@@ -8,6 +8,7 @@ import pytest
 import nigiri.matlab as M
 
 
+@pytest.mark.usefixtures("float64")
 def test_zeros_ones_sizes(check):
     # % MATLAB: size(zeros(2)) -> [2 2]
     check(M.zeros(2), np.zeros((2, 2)), "single")
@@ -32,6 +33,7 @@ def test_zeros_ones_sizes(check):
     assert M.ndims(M.zeros(2, 3, 4)) == 3
 
 
+@pytest.mark.usefixtures("float64")
 def test_eye(check):
     # % MATLAB: eye(2, 3) -> [1 0 0; 0 1 0]
     check(M.eye(2, 3), [[1, 0, 0], [0, 1, 0]], "single")
@@ -43,6 +45,7 @@ def test_eye(check):
         M.eye(2, 2, 2)  # % MATLAB: eye(2,2,2) -> error (N-D identity does not exist)
 
 
+@pytest.mark.usefixtures("float64")
 def test_rand_randn_randi():
     M.rng(7)
     a = M.rand(2, 3)
@@ -65,6 +68,7 @@ def test_rand_randn_randi():
     assert r.size() == (1, 50) and set(r.to_numpy().ravel().tolist()) <= {-2, -1, 0, 1, 2}
 
 
+@pytest.mark.usefixtures("float64")
 def test_colon(check):
     # % MATLAB: 1:5 -> [1 2 3 4 5]  (a row vector)
     check(M.colon(1, 5), [[1, 2, 3, 4, 5]], "single")
@@ -87,6 +91,7 @@ def test_colon(check):
         M.colon("a", 3)
 
 
+@pytest.mark.usefixtures("float64")
 def test_class_conversions(check):
     # % MATLAB: int32([2.5 -2.5 3.5]) -> [3 -3 4]  (round half away from zero)
     check(M.int32([2.5, -2.5, 3.5]), [[3, -3, 4]], "int32")
@@ -111,6 +116,7 @@ def test_class_conversions(check):
         M.cast(M.zeros(1), "float")
 
 
+@pytest.mark.usefixtures("float64")
 def test_matrix_from_python_and_numpy(check, dev):
     # % MATLAB: [1 2; 3 4] -> 2x2;  [1 2 3] -> 1x3 row
     check(M.Matrix([[1, 2], [3, 4]]), [[1, 2], [3, 4]], "single")

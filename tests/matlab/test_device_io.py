@@ -80,6 +80,7 @@ def test_npy_write_layout(tmp_path, check):
     check(M.npy_read(tmp_path / "b.npy"), B.to_numpy(), "int32")
 
 
+@pytest.mark.usefixtures("float64")
 def test_npy_read_orders_and_shapes(tmp_path, check):
     x = np.arange(6, dtype=np.float64).reshape(2, 3)
     np.save(tmp_path / "c.npy", x)

@@ -30,7 +30,7 @@ def arrays(draw, max_dims=4):
 
 
 def _m(a):
-    return M.Matrix(a, "double")
+    return M.Matrix(a, "single")  # small integers: exact in single, on every device
 
 
 @SETTINGS

@@ -15,6 +15,7 @@ def _a():
     return R([[1, 2, 3], [4, 5, 6]])               # % MATLAB: A = [1 2 3; 4 5 6]
 
 
+@pytest.mark.usefixtures("float64")
 def test_sum_mean_prod(check):
     A = _a()
     check(M.sum(A), [[5, 7, 9]], "single")         # % MATLAB: sum(A) -> [5 7 9]
@@ -60,12 +61,12 @@ def test_sum_mean_prod(check):
         M.sum(A, 0)
 
 
-def test_max_min_with_indices(check):
+def test_max_min_with_indices(check, index_class):
     A = _a()
     check(M.max(A), [[4, 5, 6]])                   # % MATLAB: max(A) -> [4 5 6]
     m, i = M.max(A, [], 1, nargout=2)              # % MATLAB: [m, i] = max(A) -> m = [4 5 6], i = [2 2 2]
     check(m, [[4, 5, 6]])
-    check(i, [[2, 2, 2]], "double")
+    check(i, [[2, 2, 2]], index_class)
     r = M.max(A, [], 2, nargout=2)                 # % MATLAB: [m, i] = max(A, [], 2) -> m = [3; 6], i = [3; 3]
     check(r.M, [[3], [6]])
     check(r.I, [[3], [3]])
@@ -124,8 +125,8 @@ def test_any_all(check):
     check(M.all(R([NAN])), [[True]])               # % MATLAB: all(NaN) -> 1
 
 
-def test_find(check):
-    check(M.find(R([0, 1, 0, 1])), [[2, 4]], "double")    # % MATLAB: find([0 1 0 1]) -> [2 4]
+def test_find(check, index_class):
+    check(M.find(R([0, 1, 0, 1])), [[2, 4]], index_class)  # % MATLAB: find([0 1 0 1]) -> [2 4]
     check(M.find(R([[0, 1], [1, 0]])), [[2], [3]])        # % MATLAB: find([0 1; 1 0]) -> [2; 3]
     check(M.find(R([1, 1, 1, 1]), 2), [[1, 2]])           # % MATLAB: find([1 1 1 1], 2) -> [1 2]
     check(M.find(M.colon(1, 5) > 2, 2, "last"), [[4, 5]])  # % MATLAB: find(1:5 > 2, 2, 'last') -> [4 5]

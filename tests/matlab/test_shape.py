@@ -96,6 +96,7 @@ def test_repmat(check):
         M.repmat(R([1]), -1, 2)
 
 
+@pytest.mark.usefixtures("float64")
 def test_cat(check):
     check(M.cat(1, R([1, 2]), R([3, 4])), [[1, 2], [3, 4]])   # % MATLAB: cat(1, [1 2], [3 4])
     check(M.cat(2, R([1, 2]), R([3, 4])), [[1, 2, 3, 4]])     # % MATLAB: cat(2, [1 2], [3 4])
