@@ -152,6 +152,10 @@ def colon(a: Any, b: Any, c: Any = None, *, klass: str | None = None, device: An
                              _number(c, "colon", "b"))
     vals = _colon_values(start, step, stop)
     k = C.parse_class(klass or C.DEFAULT_CLASS, "colon")
+    if k == "single" and vals.size and np.all(vals == np.round(vals)) and \
+            np.abs(vals).max() > 2**24:
+        raise ValueError("colon: integers beyond 2^24 are not exact in class 'single' (index "
+                         "ranges would repeat); pass klass='double' or klass='int32'")
     return asmatrix(vals.reshape(1, -1), k, device=device, copy=True)
 
 

@@ -89,6 +89,9 @@ def test_colon(check):
     check(M.colon(1, 3, klass="int32"), [[1, 2, 3]], "int32")
     with pytest.raises(TypeError):
         M.colon("a", 3)
+    with pytest.raises(ValueError, match="2\\^24"):
+        M.colon(2**24 - 1, 2**24 + 2)               # would not be exact in single
+    assert M.colon(2**24 - 1, 2**24 + 2, klass="int32").numel() == 4
 
 
 @pytest.mark.usefixtures("float64")
