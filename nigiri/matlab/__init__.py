@@ -19,6 +19,17 @@ MATLAB matrix on whatever backend holds it (built only on the public nigiri API)
 - Multiple outputs use ``nargout=``: ``m, n = M.size(A, nargout=2)``,
   ``v, i = M.max(A, [], 2, nargout=2)``, ``r, c = M.find(A, nargout=2)``.
 
+Example (MATLAB in the comments)::
+
+    import nigiri.matlab as M
+    A = M.reshape(M.colon(1, 6), 2, 3)      # A = reshape(1:6, 2, 3)  -> [1 3 5; 2 4 6]
+    A.get(2, 3)                             # A(2, 3)                 -> 6
+    A.get(":", 2)                           # A(:, 2)                 -> [3; 4]
+    A.set(3, 4, 9)                          # A(3, 4) = 9             -> grows to 3x4
+    m, i = M.max(A, [], 2, nargout=2)       # [m, i] = max(A, [], 2)  (i is 1-based)
+    B = M.gpuArray(A) * M.rand(4, 2)        # on the accelerator (single)
+    C = M.gather(B)                         # back on the host
+
 Documented differences from MATLAB: new matrices are single unless a class is given;
 on a device without float64, results MATLAB gives as double from logical or integer
 inputs (``true + true``, ``sum(int8(...))``) are single and index outputs (``find``,
