@@ -47,6 +47,8 @@ def valid(cfg: GemmConfig, dtype: np.dtype, rt: Runtime) -> bool:
     """Whether ``cfg`` is legal for ``dtype`` on this device."""
     vw = 4 if dtype == np.float32 else 2
     wgs = cfg["MDIMC"] * cfg["NDIMC"]
+    if max(cfg["VWM"], cfg["VWN"]) * dtype.itemsize > 16:
+        return False  # wider vectors than 128 bits break PoCL's x86 ABI (double8)
     if wgs > rt.max_wg:
         return False
     if cfg["MWG"] % (cfg["MDIMC"] * cfg["VWM"]) or cfg["NWG"] % (cfg["NDIMC"] * cfg["VWN"]):

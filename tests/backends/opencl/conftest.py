@@ -1,6 +1,9 @@
-"""Shared helpers for the OpenCL backend tests: device fixtures and comparisons."""
+"""Fixtures for the OpenCL backend tests: the device (skipped where OpenCL is absent),
+the numpy reference, and comparison helpers (``h.close_ulps``, ``h.reduction_close``)."""
 
 from __future__ import annotations
+
+import types
 
 import numpy as np
 import pytest
@@ -63,3 +66,21 @@ def assert_reduction_close(got: np.ndarray, ref: np.ndarray, x: np.ndarray, n: i
     bound = 4 * eps * np.sqrt(max(n, 1)) * max(scale, 1.0)
     np.testing.assert_allclose(got.astype(np.float64), ref.astype(np.float64), rtol=0,
                                atol=bound, err_msg=what)
+
+
+@pytest.fixture(scope="session")
+def be():
+    """The opencl:0 backend instance."""
+    return opencl_device()
+
+
+@pytest.fixture(scope="session")
+def ref():
+    """The numpy reference backend."""
+    return numpy_ref()
+
+
+@pytest.fixture(scope="session")
+def h():
+    """Comparison helpers."""
+    return types.SimpleNamespace(close_ulps=assert_close_ulps, reduction_close=assert_reduction_close)

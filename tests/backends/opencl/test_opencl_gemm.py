@@ -8,12 +8,10 @@ import json
 
 import numpy as np
 import pytest
-from opencl_helpers import opencl_device
 
 from nigiri.backends.opencl import autotune
 from nigiri.backends.opencl.gemm import use_tiled
 
-be = opencl_device()
 rng = np.random.default_rng(3)
 
 
@@ -24,7 +22,7 @@ def _bound(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return 4 * eps * np.sqrt(k) * (np.abs(a.astype(np.float64)) @ np.abs(b.astype(np.float64)))
 
 
-def _check(a: np.ndarray, b: np.ndarray, da, db, what: str) -> None:
+def _check(be, a: np.ndarray, b: np.ndarray, da, db, what: str) -> None:
     got = be.to_host(be.matmul(da, db))
     want = np.matmul(a.astype(np.float64), b.astype(np.float64))
     assert got.dtype == a.dtype and got.shape == want.shape, what
@@ -36,14 +34,14 @@ def _check(a: np.ndarray, b: np.ndarray, da, db, what: str) -> None:
 @pytest.mark.parametrize("m,n,k", [(1, 1, 1), (3, 5, 7), (64, 64, 16), (65, 127, 33),
                                    (130, 66, 200), (200, 129, 17), (48, 300, 1000), (100, 10, 1000)])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_matmul_shapes(m: int, n: int, k: int, dtype: str) -> None:
+def test_matmul_shapes(be, m: int, n: int, k: int, dtype: str) -> None:
     a = rng.standard_normal((m, k)).astype(dtype)
     b = rng.standard_normal((k, n)).astype(dtype)
-    _check(a, b, be.from_host(a, True), be.from_host(b, True), f"{m}x{k}@{k}x{n}")
+    _check(be, a, b, be.from_host(a, True), be.from_host(b, True), f"{m}x{k}@{k}x{n}")
 
 
 @pytest.mark.parametrize("ta,tb", [(True, False), (False, True), (True, True)])
-def test_matmul_transposed_and_strided(ta: bool, tb: bool) -> None:
+def test_matmul_transposed_and_strided(be, ta: bool, tb: bool) -> None:
     m, n, k = 97, 80, 130
     a = rng.standard_normal((k, m) if ta else (m, k)).astype(np.float32)
     b = rng.standard_normal((n, k) if tb else (k, n)).astype(np.float32)
@@ -53,13 +51,13 @@ def test_matmul_transposed_and_strided(ta: bool, tb: bool) -> None:
     if tb:
         b, db = b.T, be.permute(db, (1, 0))
     assert use_tiled(np.dtype(np.float32), m, n, k)
-    _check(a, b, da, db, f"ta={ta} tb={tb}")
+    _check(be, a, b, da, db, f"ta={ta} tb={tb}")
     big = rng.standard_normal((2 * m, 3 * k)).astype(np.float32)
     sv = be.slice_view(be.from_host(big, True), (slice(1, 2 * m, 2), slice(3 * k - 1, None, -3)))
-    _check(big[1::2, ::-3], b, sv, db, "strided, reversed")
+    _check(be, big[1::2, ::-3], b, sv, db, "strided, reversed")
 
 
-def test_matmul_batched_broadcast() -> None:
+def test_matmul_batched_broadcast(be) -> None:
     a = rng.standard_normal((3, 1, 70, 50)).astype(np.float32)
     b = rng.standard_normal((4, 50, 66)).astype(np.float32)
     got = be.to_host(be.matmul(be.from_host(a, True), be.from_host(b, True)))
@@ -73,7 +71,7 @@ def test_matmul_batched_broadcast() -> None:
 
 
 @pytest.mark.parametrize("dtype", ["int32", "int64", "uint8", "int8"])
-def test_matmul_integers_wrap(dtype: str) -> None:
+def test_matmul_integers_wrap(be, dtype: str) -> None:
     info = np.iinfo(dtype)
     a = rng.integers(info.min // 2, info.max // 2, (9, 40), endpoint=True).astype(dtype)
     b = rng.integers(info.min // 2, info.max // 2, (40, 11), endpoint=True).astype(dtype)
@@ -81,7 +79,7 @@ def test_matmul_integers_wrap(dtype: str) -> None:
     np.testing.assert_array_equal(got, np.matmul(a, b))
 
 
-def test_matmul_empty_and_k0() -> None:
+def test_matmul_empty_and_k0(be) -> None:
     z = be.matmul(be.from_host(np.ones((3, 0), np.float32), True),
                   be.from_host(np.ones((0, 4), np.float32), True))
     np.testing.assert_array_equal(be.to_host(z), np.zeros((3, 4), np.float32))
@@ -90,7 +88,7 @@ def test_matmul_empty_and_k0() -> None:
     assert be.to_host(e).shape == (0, 4)
 
 
-def test_autotuner_caches_choice_per_device(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_autotuner_caches_choice_per_device(be, h, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NIGIRI_CACHE_DIR", str(tmp_path))
     cands = [dict(MWG=32, NWG=32, KWG=16, MDIMC=8, NDIMC=8, VWM=2, VWN=2),
              dict(MWG=64, NWG=64, KWG=16, MDIMC=16, NDIMC=16, VWM=4, VWN=4)]
@@ -105,5 +103,5 @@ def test_autotuner_caches_choice_per_device(tmp_path, monkeypatch: pytest.Monkey
     # the tuned configuration is the one the tiled path now uses, and stays exact
     a = rng.standard_normal((150, 70)).astype(np.float32)
     b = rng.standard_normal((70, 90)).astype(np.float32)
-    _check(a, b, be.from_host(a, True), be.from_host(b, True), "tuned")
+    _check(be, a, b, be.from_host(a, True), be.from_host(b, True), "tuned")
     be._gemm_cfg.clear()

@@ -5,25 +5,22 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from opencl_helpers import numpy_ref, opencl_device
 
 from nigiri._errors import BackendUnavailableError
 from nigiri.backends import contract
 from nigiri.backends.philox_host import philox_words
 
-be = opencl_device()
-ref = numpy_ref()
 rng = np.random.default_rng(7)
 
 
-def test_every_primitive_implemented() -> None:
+def test_every_primitive_implemented(be) -> None:
     missing = set(contract.PRIMITIVES) - contract.implemented_primitives(type(be))
     assert missing <= set(contract.OPTIONAL_PRIMITIVES), missing
     assert be.capabilities.host_linalg  # linalg goes through the counted host path
     assert "linalg" in be.capabilities.unsupported
 
 
-def test_describe_and_capabilities() -> None:
+def test_describe_and_capabilities(be) -> None:
     d = be.describe()
     for key in ("platform", "name", "memory_bytes", "max_buffer_bytes", "float64", "float16"):
         assert key in d
@@ -37,7 +34,7 @@ def test_describe_and_capabilities() -> None:
     assert "pyopencl" in type(be).versions()
 
 
-def test_device_index_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_device_index_from_env(be, h, monkeypatch: pytest.MonkeyPatch) -> None:
     from nigiri.backends import get_device
 
     monkeypatch.setenv("NIGIRI_OPENCL_DEVICE", "0")
@@ -47,7 +44,7 @@ def test_device_index_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
         get_device("opencl")
 
 
-def test_unavailable_no_platform(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unavailable_no_platform(be, h, monkeypatch: pytest.MonkeyPatch) -> None:
     import pyopencl as cl
 
     from nigiri.backends.opencl import platform
@@ -65,7 +62,7 @@ def test_unavailable_no_platform(monkeypatch: pytest.MonkeyPatch) -> None:
         type(be).device_count()
 
 
-def test_unavailable_no_device(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unavailable_no_device(be, h, monkeypatch: pytest.MonkeyPatch) -> None:
     import pyopencl as cl
 
     from nigiri.backends.opencl import platform
@@ -82,7 +79,7 @@ def test_unavailable_no_device(monkeypatch: pytest.MonkeyPatch) -> None:
         type(be).device_count()
 
 
-def test_unavailable_no_pyopencl(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unavailable_no_pyopencl(be, h, monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
     from nigiri.backends.opencl import platform
@@ -93,7 +90,7 @@ def test_unavailable_no_pyopencl(monkeypatch: pytest.MonkeyPatch) -> None:
         type(be).device_count()
 
 
-def test_memory_error_over_max_alloc() -> None:
+def test_memory_error_over_max_alloc(be) -> None:
     limit = be.capabilities.max_buffer_bytes
     with pytest.raises(MemoryError, match=r"opencl:0.*exceeds.*maximum allocation"):
         be.empty((limit // 4 + 1,), np.dtype(np.float32))
@@ -101,7 +98,7 @@ def test_memory_error_over_max_alloc() -> None:
 
 @pytest.mark.parametrize("dtype", ["bool", "int8", "uint16", "int32", "int64", "uint64",
                                    "float32", "float64"])
-def test_roundtrip_full_iota(dtype: str) -> None:
+def test_roundtrip_full_iota(be, dtype: str) -> None:
     host = (rng.standard_normal((3, 5)) * 50).astype(dtype)
     np.testing.assert_array_equal(be.to_host(be.from_host(host, False)), host)
     np.testing.assert_array_equal(be.to_host(be.from_host(host[:, ::-2], True)), host[:, ::-2])
@@ -113,7 +110,7 @@ def test_roundtrip_full_iota(dtype: str) -> None:
                                       np.arange(7, dtype=dtype))
 
 
-def test_views_alias_like_numpy() -> None:
+def test_views_alias_like_numpy(be, ref) -> None:
     host = np.arange(60, dtype=np.float32).reshape(3, 4, 5)
     dev = be.from_host(host, True)
     key = (slice(2, None, -1), 1, slice(0, 5, 2))
@@ -142,7 +139,7 @@ def test_views_alias_like_numpy() -> None:
     assert e.shape == (0, 4, 5) and be.to_host(e).shape == (0, 4, 5)
 
 
-def test_copy_into_overlap_and_broadcast() -> None:
+def test_copy_into_overlap_and_broadcast(be) -> None:
     host = np.arange(10, dtype=np.int32)
     dev = be.from_host(host, True)
     be.copy_into(be.slice_view(dev, (slice(1, 10, 1),)), be.slice_view(dev, (slice(0, 9, 1),)))
@@ -155,7 +152,7 @@ def test_copy_into_overlap_and_broadcast() -> None:
 
 
 @pytest.mark.parametrize("src", ["float32", "float64", "int8", "int64", "uint64", "bool"])
-def test_astype_matches_numpy(src: str) -> None:
+def test_astype_matches_numpy(be, ref, src: str) -> None:
     host = (rng.standard_normal((4, 6)) * 100).astype(src)
     if src.startswith("float"):
         host.flat[:3] = [0.5, -0.5, -3.7]
@@ -170,7 +167,7 @@ def test_astype_matches_numpy(src: str) -> None:
             np.testing.assert_array_equal(got, want, err_msg=f"{src}->{dst}")
 
 
-def test_philox_bit_identical() -> None:
+def test_philox_bit_identical(be) -> None:
     for key, counter, n in [((0, 0), 0, 4), ((0xA4093822, 0x299F31D0), 0x243F6A88, 37),
                             ((1, 2), 2**32 - 3, 50), ((5, 6), 2**64 - 2, 13), ((9, 9), 3, 0)]:
         got = be.to_host(be.philox(key, counter, n))
@@ -182,7 +179,7 @@ def test_philox_bit_identical() -> None:
                                                  0x9B00DBD8], np.uint32))
 
 
-def test_synchronize_and_stats() -> None:
+def test_synchronize_and_stats(be) -> None:
     be.synchronize()
     s = be.stats()
     assert "host_round_trips" in s and s["kernel_compiles"] >= 1

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from opencl_helpers import assert_reduction_close, numpy_ref, opencl_device
 
-be = opencl_device()
-ref = numpy_ref()
 rng = np.random.default_rng(99)
 
 
@@ -22,7 +19,7 @@ def _host(dtype: str, shape: tuple[int, ...]) -> np.ndarray:
 
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "int64", "uint8"])
 @pytest.mark.parametrize("op", ["sum", "prod", "max", "min", "any", "all"])
-def test_reduce(op: str, dtype: str) -> None:
+def test_reduce(be, ref, h, op: str, dtype: str) -> None:
     for shape, axes in [((7, 300), (1,)), ((7, 300), (0,)), ((4, 5, 6), (0, 2)),
                         ((3000,), (0,)), ((2, 3, 4), (0, 1, 2)), ((5, 4), ()),
                         ((40, 3), (0,))]:
@@ -40,10 +37,10 @@ def test_reduce(op: str, dtype: str) -> None:
             if op in ("sum", "prod") and not rax:
                 want = want.astype(out_dt)
             n = int(np.prod([hview.shape[a] for a in rax])) if rax else 1
-            assert_reduction_close(got, want, hview, n, f"{op} {dtype} {shape} {axes}")
+            h.reduction_close(got, want, hview, n, f"{op} {dtype} {shape} {axes}")
 
 
-def test_reduce_nan_empty_and_wrap() -> None:
+def test_reduce_nan_empty_and_wrap(be, ref) -> None:
     x = np.array([[1, np.nan, 3], [4, 5, 6]], np.float32)
     d = be.from_host(x, True)
     for op in ("max", "min"):
@@ -59,7 +56,7 @@ def test_reduce_nan_empty_and_wrap() -> None:
 
 
 @pytest.mark.parametrize("op", ["argmax", "argmin"])
-def test_arg_reduce(op: str) -> None:
+def test_arg_reduce(be, ref, op: str) -> None:
     x = rng.integers(0, 5, (6, 700)).astype(np.float32)  # many ties: first index wins
     x[2, 10] = np.nan
     x[2, 500] = np.nan
@@ -80,7 +77,7 @@ def test_arg_reduce(op: str) -> None:
 
 @pytest.mark.parametrize("dtype", ["float32", "int32", "int8", "float64"])
 @pytest.mark.parametrize("op", ["cumsum", "cumprod"])
-def test_cumulative(op: str, dtype: str) -> None:
+def test_cumulative(be, ref, op: str, dtype: str) -> None:
     for shape, axis in [((5, 9), 1), ((5, 9), 0), ((2, 5000), 1), ((3, 4, 5), 1), ((0, 3), 1)]:
         host = _host(dtype, shape)
         if op == "cumprod" and dtype.startswith("float"):
@@ -98,7 +95,7 @@ def test_cumulative(op: str, dtype: str) -> None:
 
 @pytest.mark.parametrize("dtype", ["float32", "int64", "uint8", "float64", "bool"])
 @pytest.mark.parametrize("descending", [False, True])
-def test_sort_argsort(dtype: str, descending: bool) -> None:
+def test_sort_argsort(be, ref, dtype: str, descending: bool) -> None:
     for shape, axis in [((1000,), 0), ((7, 33), 1), ((33, 7), 0), ((3, 1500), 1), ((4, 1), 1),
                         ((2, 0), 1)]:
         host = rng.integers(0, 9, shape).astype(dtype)  # plenty of ties: stability matters
@@ -116,7 +113,7 @@ def test_sort_argsort(dtype: str, descending: bool) -> None:
 
 
 @pytest.mark.parametrize("side", ["left", "right"])
-def test_searchsorted(side: str) -> None:
+def test_searchsorted(be, ref, side: str) -> None:
     base = np.sort(rng.integers(0, 20, 50).astype(np.float32))
     base[-3:] = np.nan
     q = np.array([[-1, 0, 5.5, 19, 20, np.nan], [3, 3, 7, 8, 100, 2]], np.float32)
@@ -127,7 +124,7 @@ def test_searchsorted(side: str) -> None:
     np.testing.assert_array_equal(be.to_host(be.searchsorted(e, be.from_host(np.arange(3, dtype=np.int32), True), side)), np.zeros(3))
 
 
-def test_gather_scatter() -> None:
+def test_gather_scatter(be) -> None:
     host = rng.standard_normal((6, 5, 4)).astype(np.float32)
     dev = be.from_host(host, True)
     i0 = np.array([[0, 5], [2, 2]], np.int64)
@@ -151,7 +148,7 @@ def test_gather_scatter() -> None:
     np.testing.assert_array_equal(be.to_host(dev), expect)
 
 
-def test_nonzero_counts_round_trip() -> None:
+def test_nonzero_counts_round_trip(be, ref) -> None:
     host = rng.integers(0, 3, (7, 300)) == 0
     dev = be.permute(be.from_host(host.T.copy(), True), (1, 0))
     before = be.stats()["host_round_trips"]
