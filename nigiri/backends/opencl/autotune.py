@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..._config import cache_dir
-from .gemm import CANDIDATES, GemmConfig, default_config, tiled_into, valid
+from .gemm import CANDIDATES, GemmConfig, candidates_for, default_config, tiled_into, valid
 from .runtime import Runtime
 
 __all__ = ["cached_config", "tune", "cache_path"]
@@ -70,7 +70,7 @@ def tune(rt: Runtime, dtype: np.dtype, alloc: Any, size: int | None = None,
     dtype = np.dtype(dtype)
     if size is None:
         size = 2048 if rt.facts["kind"] == "gpu" else 512
-    cands = [c for c in (candidates or CANDIDATES) if valid(c, dtype, rt)]
+    cands = [c for c in (candidates or candidates_for(rt)) if valid(c, dtype, rt)]
     if not cands:
         cands = [default_config(rt, dtype)]
     rng = np.random.default_rng(0)

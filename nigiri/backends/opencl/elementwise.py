@@ -94,7 +94,6 @@ def _source(entries: Sequence[tuple[str, np.dtype, str, str]], in_dtypes: Sequen
         kernels.append(
             f"__kernel void ew_{name}({', '.join(params + params_tail)}) {{\n"
             f"    const {itype} gid = ({itype})get_global_id(0);\n"
-            "    if (gid >= n) return;\n"
             + "\n".join(body) + "\n" + "\n".join(loads) + "\n"
             f"    {ct.store(out_dtype, 'out', f'({o_idx})', f'({expr})')}\n"
             "}\n"
@@ -169,4 +168,4 @@ def run(rt: Runtime, out: CLBuffer, inputs: Sequence[Any], expr: str, helpers: s
         ai += 1
     if not all(contig):
         args += list(cshape)
-    rt.launch1d(kern, n, *args)
+    rt.launch_exact(kern, n, *args)

@@ -25,7 +25,7 @@ _KERNEL_DIR = pathlib.Path(__file__).with_name("kernels")
 _GEMM_CL: str | None = None
 _direct_cache: dict[tuple, tuple[str, list[Any]]] = {}
 
-GemmConfig = dict  # keys: MWG NWG KWG MDIMC NDIMC VWM VWN
+GemmConfig = dict  # keys: KERNEL (0 tiled, 1 cpu) MWG NWG KWG MDIMC NDIMC VWM VWN
 
 
 def _gemm_cl() -> str:
@@ -47,6 +47,11 @@ def valid(cfg: GemmConfig, dtype: np.dtype, rt: Runtime) -> bool:
     """Whether ``cfg`` is legal for ``dtype`` on this device."""
     vw = 4 if dtype == np.float32 else 2
     wgs = cfg["MDIMC"] * cfg["NDIMC"]
+    if cfg["KERNEL"] == 1:
+        return (wgs <= rt.max_wg and cfg["MWG"] % cfg["MDIMC"] == 0 and cfg["KWG"] == 1
+                and cfg["NWG"] % (cfg["NDIMC"] * cfg["VWN"]) == 0
+                and cfg["MWG"] % vw == 0 and cfg["NWG"] % vw == 0
+                and cfg["VWN"] * dtype.itemsize <= 32)
     if max(cfg["VWM"], cfg["VWN"]) * dtype.itemsize > 16:
         return False  # wider vectors than 128 bits break PoCL's x86 ABI (double8)
     if wgs > rt.max_wg:
@@ -67,13 +72,15 @@ def config_source(cfg: GemmConfig, dtype: np.dtype, src_dtype: np.dtype | None =
     t = ct.STORAGE[ct.key(dtype)]
     vw = 4 if dtype == np.float32 else 2
     src_dtype = np.dtype(src_dtype or dtype)
+    vwn = cfg["VWN"]
     lines = [ct.pragmas(dtype, src_dtype), f"#define T {t}", f"#define TV {t}{vw}",
+             f"#define TN {t}{vwn if vwn > 1 else ''}",
              f"#define VW {vw}", f"#define SRC_T {ct.STORAGE[ct.key(src_dtype)]}"]
     load = ct.load(src_dtype, "p", "i")
     lines.append(f"#define SRC_LOAD(p, i) ({load})")
     if transposed:
         lines.append("#define PACK_TRANSPOSED 1")
-    for k in ("MWG", "NWG", "KWG", "MDIMC", "NDIMC", "VWM", "VWN"):
+    for k in ("KERNEL", "MWG", "NWG", "KWG", "MDIMC", "NDIMC", "VWM", "VWN"):
         lines.append(f"#define {k} {cfg[k]}")
     lines.append(_vec_macros("G", vw))
     lines.append(_vec_macros("M", cfg["VWM"]))
@@ -81,30 +88,44 @@ def config_source(cfg: GemmConfig, dtype: np.dtype, src_dtype: np.dtype | None =
     return "\n".join(lines) + "\n" + _gemm_cl()
 
 
-#: candidate tile configurations (the autotuner measures those valid on a device)
-CANDIDATES: list[GemmConfig] = [
-    dict(MWG=128, NWG=128, KWG=16, MDIMC=16, NDIMC=16, VWM=4, VWN=4),
-    dict(MWG=128, NWG=128, KWG=8, MDIMC=16, NDIMC=16, VWM=4, VWN=4),
-    dict(MWG=64, NWG=128, KWG=16, MDIMC=16, NDIMC=16, VWM=4, VWN=4),
-    dict(MWG=128, NWG=64, KWG=16, MDIMC=16, NDIMC=16, VWM=4, VWN=4),
-    dict(MWG=64, NWG=64, KWG=16, MDIMC=16, NDIMC=16, VWM=4, VWN=4),
-    dict(MWG=64, NWG=64, KWG=16, MDIMC=8, NDIMC=8, VWM=4, VWN=4),
-    dict(MWG=128, NWG=128, KWG=16, MDIMC=16, NDIMC=16, VWM=2, VWN=2),
-    dict(MWG=128, NWG=128, KWG=32, MDIMC=16, NDIMC=16, VWM=4, VWN=4),
-    dict(MWG=32, NWG=64, KWG=32, MDIMC=8, NDIMC=8, VWM=4, VWN=4),
-    dict(MWG=64, NWG=32, KWG=32, MDIMC=8, NDIMC=8, VWM=4, VWN=4),
-    dict(MWG=32, NWG=32, KWG=32, MDIMC=8, NDIMC=8, VWM=2, VWN=4),
-    dict(MWG=16, NWG=64, KWG=64, MDIMC=4, NDIMC=8, VWM=4, VWN=8),
+def _tiled(mwg: int, nwg: int, kwg: int, mdimc: int, ndimc: int, vwm: int, vwn: int) -> GemmConfig:
+    return dict(KERNEL=0, MWG=mwg, NWG=nwg, KWG=kwg, MDIMC=mdimc, NDIMC=ndimc, VWM=vwm, VWN=vwn)
+
+
+def _cpu(mwi: int, nwi: int, vwn: int, mdimc: int, ndimc: int) -> GemmConfig:
+    return dict(KERNEL=1, MWG=mwi * mdimc, NWG=nwi * ndimc, KWG=1, MDIMC=mdimc, NDIMC=ndimc,
+                VWM=1, VWN=vwn)
+
+
+#: candidate configurations for GPUs (local-memory tiled kernel); the autotuner
+#: measures those valid on the device
+GPU_CANDIDATES: list[GemmConfig] = [
+    _tiled(128, 128, 16, 16, 16, 4, 4), _tiled(128, 128, 8, 16, 16, 4, 4),
+    _tiled(64, 128, 16, 16, 16, 4, 4), _tiled(128, 64, 16, 16, 16, 4, 4),
+    _tiled(64, 64, 16, 16, 16, 4, 4), _tiled(64, 64, 16, 8, 8, 4, 4),
+    _tiled(128, 128, 16, 16, 16, 2, 2), _tiled(128, 128, 32, 16, 16, 4, 4),
+    _tiled(128, 128, 16, 32, 8, 4, 4), _tiled(128, 128, 16, 8, 32, 4, 4),
+    _tiled(64, 64, 32, 8, 8, 4, 4), _tiled(32, 64, 32, 8, 8, 4, 4),
 ]
+#: candidate configurations for CPUs (register-blocked kernel without local memory)
+CPU_CANDIDATES: list[GemmConfig] = [
+    _cpu(4, 16, 8, 1, 1), _cpu(6, 16, 8, 1, 1), _cpu(4, 24, 8, 1, 1), _cpu(8, 8, 8, 1, 1),
+    _cpu(4, 16, 8, 8, 1), _cpu(6, 16, 8, 8, 1), _cpu(4, 16, 8, 4, 4), _cpu(4, 8, 4, 1, 1),
+]
+CANDIDATES = GPU_CANDIDATES + CPU_CANDIDATES
+
+
+def candidates_for(rt: Runtime) -> list[GemmConfig]:
+    """The candidate list matching the device kind."""
+    return CPU_CANDIDATES if rt.facts["kind"] == "cpu" else GPU_CANDIDATES
 
 
 def default_config(rt: Runtime, dtype: np.dtype) -> GemmConfig:
     """The untuned choice: the first valid candidate for the device kind."""
-    order = CANDIDATES if rt.facts["kind"] == "gpu" else CANDIDATES[::-1]
-    for cfg in order:
+    for cfg in candidates_for(rt):
         if valid(cfg, dtype, rt):
             return cfg
-    return dict(MWG=16, NWG=16, KWG=16, MDIMC=4, NDIMC=4, VWM=1, VWN=1)
+    return _tiled(16, 16, 16, 4, 4, 1, 1)
 
 
 def use_tiled(dtype: np.dtype, m: int, n: int, k: int) -> bool:
@@ -126,17 +147,21 @@ def tiled_into(rt: Runtime, cfg: GemmConfig, a: CLBuffer, b: CLBuffer, c: CLBuff
     i32, i64 = np.int32, np.int64
     at = alloc((batch * kp * mp,), dtype)
     bp = alloc((batch * kp * np_,), dtype)
-    for dst, src, rows, cols, rp, cp, s_r, s_c in (
-        (at, a, k, m, kp, mp, a.strides[2], a.strides[1]),
-        (bp, b, k, n, kp, np_, b.strides[1], b.strides[2]),
+    cpu = cfg["KERNEL"] == 1
+    panel_a = cfg["MWG"] // cfg["MDIMC"] if cpu else mp
+    panel_b = cfg["NWG"] // cfg["NDIMC"] if cpu else np_
+    for dst, src, rows, cols, rp, cp, s_r, s_c, panel in (
+        (at, a, k, m, kp, mp, a.strides[2], a.strides[1], panel_a),
+        (bp, b, k, n, kp, np_, b.strides[1], b.strides[2], panel_b),
     ):
         transposed = s_r == 1 and s_c != 1
         pk = rt.kernel(config_source(cfg, dtype, src.dtype, transposed), "pack",
-                       [None, i32, i32, i64, None, i64, i64, i64, i64, i32, i32])
+                       [None, i32, i32, i32, i64, None, i64, i64, i64, i64, i32, i32])
         rt.launch(pk, (_round(cp, 16), _round(rp, 16), batch), (16, 16, 1), dst.base, rp, cp,
-                  rp * cp, src.base, src.offset, src.strides[0], s_r, s_c, rows, cols)
+                  panel, rp * cp, src.base, src.offset, src.strides[0], s_r, s_c, rows, cols)
     vw = 4 if dtype == np.float32 else 2
-    kern = rt.kernel(config_source(cfg, dtype), "gemm_tiled",
+    name = "gemm_cpu" if cfg["KERNEL"] == 1 else "gemm_tiled"
+    kern = rt.kernel(config_source(cfg, dtype), name,
                      [i32, i32, i32, i32, i32, None, i64, None, i64, None, i64, i64, i64])
     gx = mp // cfg["MWG"] * cfg["MDIMC"]
     gy = np_ // cfg["NWG"] * cfg["NDIMC"]

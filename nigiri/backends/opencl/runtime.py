@@ -120,6 +120,18 @@ class Runtime:
         g = (n + local - 1) // local * local
         return kernel(self.queue, (g,), (local,), *args)
 
+    def launch_exact(self, kernel: Any, n: int, *args: Any, local: int = 256) -> None:
+        """Enqueue a 1-d kernel over exactly ``n`` items, for kernels without a bounds
+        check: full work-groups first, then the remainder as one smaller work-group at
+        a global offset. (A ``gid < n`` guard stops PoCL vectorising across work-items:
+        a 1M-element add runs about 6x slower with it.)"""
+        local = min(local, self.max_wg)
+        main = n // local * local
+        if main:
+            kernel(self.queue, (main,), (local,), *args)
+        if n - main:
+            kernel(self.queue, (n - main,), (n - main,), *args, global_offset=(main,))
+
     def finish(self) -> None:
         self.queue.finish()
 

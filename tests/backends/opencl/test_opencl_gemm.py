@@ -90,8 +90,8 @@ def test_matmul_empty_and_k0(be) -> None:
 
 def test_autotuner_caches_choice_per_device(be, h, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NIGIRI_CACHE_DIR", str(tmp_path))
-    cands = [dict(MWG=32, NWG=32, KWG=16, MDIMC=8, NDIMC=8, VWM=2, VWN=2),
-             dict(MWG=64, NWG=64, KWG=16, MDIMC=16, NDIMC=16, VWM=4, VWN=4)]
+    cands = [dict(KERNEL=0, MWG=32, NWG=32, KWG=16, MDIMC=8, NDIMC=8, VWM=2, VWN=2),
+             dict(KERNEL=1, MWG=32, NWG=16, KWG=1, MDIMC=8, NDIMC=1, VWM=1, VWN=8)]
     rec = be.tune_gemm(np.float32, size=128, candidates=cands)
     assert rec["config"] in cands and len(rec["results"]) == 2
     path = autotune.cache_path(be.rt)

@@ -16,6 +16,8 @@
 #define MWI (MWG / MDIMC)
 #define NWI (NWG / NDIMC)
 #define WGS (MDIMC * NDIMC)
+
+#if KERNEL == 0
 #define LA ((KWG * MWG / VW) / WGS)
 #define LB ((KWG * NWG / VW) / WGS)
 
@@ -114,11 +116,69 @@ void gemm_tiled(const int M, const int N, const int Mp, const int Np, const int 
     }
 }
 
-// dst[b][r][c] = src(b, r, c) for r < R, c < Cc, zero up to Rp x Cp; src element
-// (b, r, c) lives at s_off + b * s_b + r * s_r + c * s_c. The transposing variant
-// reads along r (coalesced when s_r == 1) through a local tile.
+#endif
+
+#if KERNEL == 1
+// CPU variant (KERNEL == 1): no local memory and no barriers. PoCL turns the code
+// between barriers into loops over work-items and spills private accumulators to
+// memory, so the tiled kernel above crawls on CPUs; here each work-item keeps
+// MWI x NWI outputs in VWN-wide vector registers (MWI x NWI/VWN FMAs per k) and
+// streams its packed A and B panels, which neighbouring work-items of the group share
+// through the cache. Parameters: MWI rows per item, NWI = NV * VWN columns per item.
+#define NV (NWI / VWN)
+__kernel __attribute__((reqd_work_group_size(MDIMC, NDIMC, 1)))
+void gemm_cpu(const int M, const int N, const int Mp, const int Np, const int Kp,
+              __global const TV* restrict AT, const long a_bstride,
+              __global const TV* restrict Bp, const long b_bstride,
+              __global T* C, const long c_off, const long ldc, const long c_bstride)
+{
+    const int m0 = get_global_id(0) * MWI;
+    const int n0 = get_global_id(1) * NWI;
+    const long batch = get_global_id(2);
+    // panel-major packing: this item's A and B panels are contiguous Kp x MWI / Kp x NWI
+    __global const T* A = (__global const T*)(AT + batch * a_bstride) + (long)get_global_id(0) * Kp * MWI;
+    __global const T* B = (__global const T*)(Bp + batch * b_bstride) + (long)get_global_id(1) * Kp * NWI;
+    TN acc[MWI][NV];
+    #pragma unroll
+    for (int i = 0; i < MWI; ++i) {
+        #pragma unroll
+        for (int v = 0; v < NV; ++v) acc[i][v] = (TN)0;
+    }
+    for (int k = 0; k < Kp; ++k) {
+        TN b[NV];
+        #pragma unroll
+        for (int v = 0; v < NV; ++v) b[v] = VLOADN(v, B + (long)k * NWI);
+        #pragma unroll
+        for (int i = 0; i < MWI; ++i) {
+            const TN a = (TN)(A[(long)k * MWI + i]);
+            #pragma unroll
+            for (int v = 0; v < NV; ++v) acc[i][v] = mad(a, b[v], acc[i][v]);
+        }
+    }
+    __global T* Cb = C + c_off + batch * c_bstride;
+    for (int i = 0; i < MWI; ++i) {
+        const int m = m0 + i;
+        if (m >= M) break;
+        for (int v = 0; v < NV; ++v) {
+            const int n = n0 + v * VWN;
+            if (n + VWN <= N) {
+                VSTOREN(acc[i][v], 0, Cb + (long)m * ldc + n);
+            } else {
+                T tmp[VWN];
+                VSTOREN(acc[i][v], 0, tmp);
+                for (int e = 0; e < VWN && n + e < N; ++e) Cb[(long)m * ldc + n + e] = tmp[e];
+            }
+        }
+    }
+}
+#endif
+
+// dst[b] = src(b, r, c) for r < R, c < Cc, zero up to Rp x Cp, stored in column
+// panels of width P: element (r, c) at (c / P) * Rp * P + r * P + c % P (P = Cp is plain
+// row-major). src element (b, r, c) lives at s_off + b * s_b + r * s_r + c * s_c. The
+// transposing variant reads along r (coalesced when s_r == 1) through a local tile.
 __kernel __attribute__((reqd_work_group_size(16, 16, 1)))
-void pack(__global T* dst, const int Rp, const int Cp, const long d_bstride,
+void pack(__global T* dst, const int Rp, const int Cp, const int P, const long d_bstride,
           __global const SRC_T* src, const long s_off, const long s_b, const long s_r,
           const long s_c, const int R, const int Cc)
 {
@@ -136,11 +196,12 @@ void pack(__global T* dst, const int Rp, const int Cp, const long d_bstride,
     barrier(CLK_LOCAL_MEM_FENCE);
     {
         const int r = r0 + ly, c = c0 + lx;
-        if (r < Rp && c < Cp) d[(long)r * Cp + c] = tile[lx][ly];
+        if (r < Rp && c < Cp) d[(long)(c / P) * Rp * P + (long)r * P + c % P] = tile[lx][ly];
     }
 #else
     const int r = r0 + ly, c = c0 + lx;
     if (r < Rp && c < Cp)
-        d[(long)r * Cp + c] = (r < R && c < Cc) ? (T)SRC_LOAD(s, r * s_r + c * s_c) : (T)0;
+        d[(long)(c / P) * Rp * P + (long)r * P + c % P] =
+            (r < R && c < Cc) ? (T)SRC_LOAD(s, r * s_r + c * s_c) : (T)0;
 #endif
 }
