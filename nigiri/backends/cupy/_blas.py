@@ -1,0 +1,118 @@
+"""Matrix products through cuBLAS with an explicit compute type per call.
+
+We call ``cublasGemmEx`` / ``cublasGemmStridedBatchedEx`` ourselves rather than
+``cupy.matmul`` so that precision is decided per call: float32 and complex64 run with
+``CUBLAS_COMPUTE_32F`` (IEEE float32) unless TF32 is allowed
+(``nigiri.use(allow_tf32=True)`` / ``NIGIRI_ALLOW_TF32=1``), then with
+``CUBLAS_COMPUTE_32F_FAST_TF32``. CuPy's own matmul reads ``CUPY_TF32`` once per
+process instead. Operands are passed in place when their strides are BLAS-compatible
+(row- or column-major with a leading dimension, e.g. transposed or sliced views);
+others are copied once. Integer and bool products use CuPy's exact integer kernels.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import cupy as cp
+import numpy as np
+from cupy_backends.cuda.api import runtime
+from cupy_backends.cuda.libs import cublas
+
+from ...arrays.device import tf32_allowed
+from ._layout import blas_layout
+
+__all__ = ["matmul", "blas_layout"]
+
+_CUDA_TYPE = {np.dtype(np.float16): runtime.CUDA_R_16F,
+              np.dtype(np.float32): runtime.CUDA_R_32F,
+              np.dtype(np.float64): runtime.CUDA_R_64F,
+              np.dtype(np.complex64): runtime.CUDA_C_32F,
+              np.dtype(np.complex128): runtime.CUDA_C_64F}
+_COMPUTE_32F = cublas.CUBLAS_COMPUTE_32F
+_COMPUTE_TF32 = cublas.CUBLAS_COMPUTE_32F_FAST_TF32
+_COMPUTE_64F = cublas.CUBLAS_COMPUTE_64F
+_ALGO = cublas.CUBLAS_GEMM_DEFAULT
+
+# alpha = 1 and beta = 0 in host memory, in the scalar type of each compute type
+_SCALARS: dict[np.dtype, tuple[np.ndarray, np.ndarray]] = {}
+for _dt, _st in ((np.float16, np.float32), (np.float32, np.float32), (np.float64, np.float64),
+                 (np.complex64, np.complex64), (np.complex128, np.complex128)):
+    _SCALARS[np.dtype(_dt)] = (np.ones(1, _st), np.zeros(1, _st))
+_PTRS = {dt: (one.ctypes.data, zero.ctypes.data) for dt, (one, zero) in _SCALARS.items()}
+
+
+def _operand(x: Any) -> tuple[Any, int, int]:
+    lay = blas_layout(x.shape, x.strides, x.itemsize)
+    if lay is None:
+        x = cp.ascontiguousarray(x)
+        lay = (0, max(x.shape[1], 1))
+    return x, lay[0], lay[1]
+
+
+def _compute(dtype: np.dtype) -> int:
+    if dtype.itemsize == 8 and dtype.kind == "f" or dtype == np.complex128:
+        return _COMPUTE_64F
+    if dtype.kind in "fc" and dtype != np.float16 and tf32_allowed():
+        return _COMPUTE_TF32
+    return _COMPUTE_32F
+
+
+def matmul(x1: Any, x2: Any) -> Any:
+    """The contract's ``matmul`` (ndim >= 2 on both sides, same dtype)."""
+    dtype = x1.dtype
+    ctype = _CUDA_TYPE.get(dtype)
+    if ctype is None:  # integers and bool: CuPy's exact kernels
+        return cp.matmul(x1, x2)
+    m, k = x1.shape[-2:]
+    n = x2.shape[-1]
+    if x1.ndim == 2 and x2.ndim == 2:
+        out = cp.empty((m, n), dtype)
+        if m and n:
+            if k == 0:
+                out.fill(0)
+            else:
+                _gemm(x1, x2, out, m, n, k, dtype, ctype)
+        return out
+    return _batched(x1, x2, m, n, k, dtype, ctype)
+
+
+def _gemm(a: Any, b: Any, out: Any, m: int, n: int, k: int, dtype: np.dtype, ctype: int) -> None:
+    # row-major C = A @ B is column-major C^T = B^T @ A^T
+    a, ta, lda = _operand(a)
+    b, tb, ldb = _operand(b)
+    one, zero = _PTRS[dtype]
+    cublas.gemmEx(cp.cuda.device.get_cublas_handle(), tb, ta, n, m, k, one,
+                  b.data.ptr, ctype, ldb, a.data.ptr, ctype, lda, zero,
+                  out.data.ptr, ctype, n, _compute(dtype), _ALGO)
+
+
+def _batch_operand(x: Any, batch: tuple[int, ...]) -> tuple[Any, int, int, int]:
+    """(matrix stack, transpose flag, ld, stride between matrices in elements)."""
+    r, c = x.shape[-2:]
+    if math.prod(x.shape[:-2]) == 1:  # one matrix broadcast over the batch: stride 0
+        mat, t, ld = _operand(x.reshape(r, c))
+        return mat, t, ld, 0
+    if x.shape[:-2] != batch or not x.flags.c_contiguous:
+        x = cp.ascontiguousarray(cp.broadcast_to(x, batch + (r, c)))
+    return x, 0, max(c, 1), r * c
+
+
+def _batched(x1: Any, x2: Any, m: int, n: int, k: int, dtype: np.dtype, ctype: int) -> Any:
+    batch = tuple(np.broadcast_shapes(x1.shape[:-2], x2.shape[:-2]))
+    count = math.prod(batch)
+    out = cp.empty(batch + (m, n), dtype)
+    if count == 0 or m == 0 or n == 0:
+        return out
+    if k == 0:
+        out.fill(0)
+        return out
+    a, ta, lda, sa = _batch_operand(x1, batch)
+    b, tb, ldb, sb = _batch_operand(x2, batch)
+    one, zero = _PTRS[dtype]
+    cublas.gemmStridedBatchedEx(
+        cp.cuda.device.get_cublas_handle(), tb, ta, n, m, k, one,
+        b.data.ptr, ctype, ldb, sb, a.data.ptr, ctype, lda, sa, zero,
+        out.data.ptr, ctype, n, m * n, count, _compute(dtype), _ALGO)
+    return out

@@ -1,0 +1,135 @@
+"""conv2d forward and backward through cuDNN's graph API (``nvidia-cudnn-frontend``).
+
+One cuDNN graph per (pass, shapes, stride, padding, dilation, dtype, TF32 setting),
+built once and cached with its workspace. Strict float32 (the default) removes every
+engine whose numerical notes say TENSOR_CORE or DOWN_CONVERT_INPUTS, which is how
+cuDNN marks TF32; with TF32 allowed they stay. A configuration cuDNN cannot plan is
+remembered and served by the im2col + cuBLAS path instead (``fallbacks`` lists
+them with cuDNN's reason). Groups other than 1 always take the im2col path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cupy as cp
+import numpy as np
+
+from ...arrays.device import tf32_allowed
+from . import conv_gemm
+
+__all__ = ["CudnnConv"]
+
+
+def _strides(shape: tuple[int, ...]) -> list[int]:
+    out, acc = [], 1
+    for size in reversed(shape):
+        out.append(acc)
+        acc *= max(int(size), 1)
+    return out[::-1]
+
+
+class CudnnConv:
+    """Cached cuDNN convolution graphs for one device."""
+
+    def __init__(self, cudnn: Any) -> None:
+        self.cudnn = cudnn
+        self.handle = cudnn.create_handle()
+        self.graphs: dict[tuple, tuple[Any, dict[str, Any], Any] | None] = {}
+        self.fallbacks: dict[tuple, str] = {}
+        self._dtypes = {np.dtype(np.float32): cudnn.data_type.FLOAT,
+                        np.dtype(np.float64): cudnn.data_type.DOUBLE}
+
+    # ------------------------------------------------------------------ graphs
+    def _build(self, key: tuple) -> tuple[Any, dict[str, Any], Any] | None:
+        kind, xs, ws, ys, stride, pad, dil, dtype, tf32 = key
+        cudnn = self.cudnn
+        dt = self._dtypes[dtype]
+        acc = cudnn.data_type.FLOAT if dtype == np.float32 else cudnn.data_type.DOUBLE
+        g = cudnn.pygraph(io_data_type=dt, intermediate_data_type=acc,
+                          compute_data_type=acc, handle=self.handle)
+        conv = {"padding": list(pad), "stride": list(stride), "dilation": list(dil),
+                "compute_data_type": acc}
+        if kind == "fprop":
+            a = g.tensor(name="X", dim=list(xs), stride=_strides(xs), data_type=dt)
+            b = g.tensor(name="W", dim=list(ws), stride=_strides(ws), data_type=dt)
+            out, shape = g.conv_fprop(image=a, weight=b, **conv), ys
+        elif kind == "dgrad":
+            a = g.tensor(name="DY", dim=list(ys), stride=_strides(ys), data_type=dt)
+            b = g.tensor(name="W", dim=list(ws), stride=_strides(ws), data_type=dt)
+            out, shape = g.conv_dgrad(loss=a, filter=b, **conv), xs
+        else:
+            a = g.tensor(name="X", dim=list(xs), stride=_strides(xs), data_type=dt)
+            b = g.tensor(name="DY", dim=list(ys), stride=_strides(ys), data_type=dt)
+            out, shape = g.conv_wgrad(image=a, loss=b, **conv), ws
+        out.set_output(True).set_data_type(dt).set_dim(list(shape)).set_stride(_strides(shape))
+        g.validate()
+        g.build_operation_graph()
+        g.create_execution_plans([cudnn.heur_mode.A, cudnn.heur_mode.FALLBACK])
+        if not tf32 and dtype == np.float32:
+            g.deselect_numeric_notes([cudnn.numerical_note.TENSOR_CORE,
+                                      cudnn.numerical_note.DOWN_CONVERT_INPUTS])
+        g.check_support()
+        g.build_plans()
+        workspace = cp.empty(max(int(g.get_workspace_size()), 1), np.uint8)
+        return g, {"a": a, "b": b, "out": out}, workspace
+
+    def _run(self, kind: str, first: Any, second: Any, out: Any, xs, ws, ys,
+             stride, pad, dil) -> bool:
+        key = (kind, xs, ws, ys, stride, pad, dil, out.dtype,
+               bool(tf32_allowed()) and out.dtype == np.float32)
+        entry = self.graphs.get(key, 0)
+        if entry == 0:
+            try:
+                entry = self._build(key)
+            except Exception as exc:  # cuDNN has no engine for this configuration
+                self.fallbacks[key] = f"{type(exc).__name__}: {exc}"
+                entry = None
+            self.graphs[key] = entry
+        if entry is None:
+            return False
+        g, t, workspace = entry
+        self.cudnn.set_stream(self.handle, cp.cuda.get_current_stream().ptr)
+        g.execute({t["a"]: first.data.ptr, t["b"]: second.data.ptr, t["out"]: out.data.ptr},
+                  workspace.data.ptr, handle=self.handle)
+        return True
+
+    # ------------------------------------------------------------- fast paths
+    def forward(self, x: Any, w: Any, b: Any, stride, padding, dilation, groups: int) -> Any:
+        if groups != 1 or x.dtype not in self._dtypes:
+            return conv_gemm.forward(x, w, b, stride, padding, dilation, groups)
+        x = cp.ascontiguousarray(x)
+        w = cp.ascontiguousarray(w)
+        n, _, h, wd = x.shape
+        o, _, kh, kw = w.shape
+        ho = (h + 2 * padding[0] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+        wo = (wd + 2 * padding[1] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+        y = cp.empty((n, o, ho, wo), x.dtype)
+        if not self._run("fprop", x, w, y, x.shape, w.shape, y.shape, stride, padding, dilation):
+            return conv_gemm.forward(x, w, b, stride, padding, dilation, groups)
+        if b is not None:
+            y += b.reshape(1, o, 1, 1)
+        return y
+
+    def backward(self, x: Any, w: Any, dy: Any, stride, padding, dilation, groups: int,
+                 need: tuple[bool, bool, bool]) -> tuple[Any, Any, Any]:
+        if groups != 1 or x.dtype not in self._dtypes:
+            return conv_gemm.backward(x, w, dy, stride, padding, dilation, groups, need)
+        x = cp.ascontiguousarray(x)
+        w = cp.ascontiguousarray(w)
+        dy = cp.ascontiguousarray(dy)
+        dx = dw = db = None
+        shapes = (x.shape, w.shape, dy.shape, stride, padding, dilation)
+        if need[0]:
+            dx = cp.empty(x.shape, x.dtype)
+            if not self._run("dgrad", dy, w, dx, *shapes):
+                dx = conv_gemm.backward(x, w, dy, stride, padding, dilation, 1,
+                                        (True, False, False))[0]
+        if need[1]:
+            dw = cp.empty(w.shape, w.dtype)
+            if not self._run("wgrad", x, dy, dw, *shapes):
+                dw = conv_gemm.backward(x, w, dy, stride, padding, dilation, 1,
+                                        (False, True, False))[1]
+        if need[2]:
+            db = dy.sum(axis=(0, 2, 3))
+        return dx, dw, db
