@@ -14,7 +14,6 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import _cudnn_loader
-from . import batchnorm, conv_gemm, loss_optim, pool
 from ._shapes import pair
 
 __all__ = ["register"]
@@ -37,6 +36,8 @@ def _down(value: Any, dtype: np.dtype) -> Any:
 
 def register(backend: Any) -> list[str]:
     """Register every fast path on ``backend``; return their names."""
+    from . import batchnorm, conv_gemm, loss_optim, pool  # need CuPy: imported here
+
     cudnn = _cudnn_loader.load()
     conv: Any = conv_gemm
     if cudnn is not None:
