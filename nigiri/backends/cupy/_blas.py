@@ -25,15 +25,16 @@ from ._layout import blas_layout
 
 __all__ = ["matmul", "blas_layout"]
 
-_CUDA_TYPE = {np.dtype(np.float16): runtime.CUDA_R_16F,
-              np.dtype(np.float32): runtime.CUDA_R_32F,
-              np.dtype(np.float64): runtime.CUDA_R_64F,
-              np.dtype(np.complex64): runtime.CUDA_C_32F,
-              np.dtype(np.complex128): runtime.CUDA_C_64F}
-_COMPUTE_32F = cublas.CUBLAS_COMPUTE_32F
-_COMPUTE_TF32 = cublas.CUBLAS_COMPUTE_32F_FAST_TF32
-_COMPUTE_64F = cublas.CUBLAS_COMPUTE_64F
-_ALGO = cublas.CUBLAS_GEMM_DEFAULT
+# cudaDataType_t and cublasComputeType_t values (CUDA >= 11), from CuPy when it names them
+_CUDA_TYPE = {np.dtype(np.float16): getattr(runtime, "CUDA_R_16F", 2),
+              np.dtype(np.float32): getattr(runtime, "CUDA_R_32F", 0),
+              np.dtype(np.float64): getattr(runtime, "CUDA_R_64F", 1),
+              np.dtype(np.complex64): getattr(runtime, "CUDA_C_32F", 4),
+              np.dtype(np.complex128): getattr(runtime, "CUDA_C_64F", 5)}
+_COMPUTE_32F = getattr(cublas, "CUBLAS_COMPUTE_32F", 68)
+_COMPUTE_TF32 = getattr(cublas, "CUBLAS_COMPUTE_32F_FAST_TF32", 77)
+_COMPUTE_64F = getattr(cublas, "CUBLAS_COMPUTE_64F", 70)
+_ALGO = getattr(cublas, "CUBLAS_GEMM_DEFAULT", -1)
 
 # alpha = 1 and beta = 0 in host memory, in the scalar type of each compute type
 _SCALARS: dict[np.dtype, tuple[np.ndarray, np.ndarray]] = {}

@@ -47,6 +47,8 @@ def build(op: str, dtype: np.dtype, arity: int,
         return _real_copy if detail == "real" else _imag_copy
     if kind == "nextafter_f16":
         return _nextafter_f16
+    if kind == "const":
+        return _true if detail == "true" else _false
     ufunc = getattr(cp, detail, None)
     if ufunc is None:
         raise unsupported(f"{'unary' if arity == 1 else 'binary'}:{op}", dtype)
@@ -55,6 +57,14 @@ def build(op: str, dtype: np.dtype, arity: int,
     if types is not None and not _ew_plan.has_loop(types, np.dtype(dtype), arity, want):
         raise unsupported(f"{'unary' if arity == 1 else 'binary'}:{op}", dtype)
     return ufunc
+
+
+def _true(x: Any) -> Any:
+    return cp.ones(x.shape, np.bool_)
+
+
+def _false(x: Any) -> Any:
+    return cp.zeros(x.shape, np.bool_)
 
 
 def _copy(x: Any) -> Any:

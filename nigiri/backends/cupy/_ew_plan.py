@@ -70,6 +70,7 @@ KERNELS: dict[str, tuple[str, str, str]] = {
         "z = (x > (T)0) ? (T)1 : ((x < (T)0) ? (T)(-1) : ((x == (T)0) ? (T)0 : x));",
     ),
     "csign": ("T x", "T z", "z = (x == T(0)) ? T(0) : x / abs(x);"),
+    "cround": ("T x", "T z", "z = T(rint(x.real()), rint(x.imag()));"),
     # float16 nextafter on the raw bits (uint16 views), NaN -> the quiet NaN 0x7e00
     "nextafter_f16": (
         "uint16 a, uint16 b", "uint16 z",
@@ -88,9 +89,14 @@ KERNELS: dict[str, tuple[str, str, str]] = {
 def plan(op: str, dtype: np.dtype) -> tuple[str, str]:
     """How ``op`` runs for inputs of ``dtype``: ``("ufunc", cupy_name)``,
     ``("kernel", KERNELS key)``, ``("copy", "")`` (the op is the identity for this
-    dtype: a fresh copy), ``("part", "real"|"imag")`` (a copy of a complex part),
+    dtype: a fresh copy), ``("const", "true"|"false")`` (isnan/isinf/isfinite of
+    integers), ``("part", "real"|"imag")`` (a copy of a complex part),
     ``("nextafter_f16", "")``."""
     kind = np.dtype(dtype).kind
+    if op == "positive":
+        return "copy", ""
+    if kind in "iub" and op in ("isnan", "isinf", "isfinite"):
+        return "const", "true" if op == "isfinite" else "false"
     if kind in "iu":
         signed = "s" if kind == "i" else "u"
         if op == "floor_divide":
@@ -119,6 +125,8 @@ def plan(op: str, dtype: np.dtype) -> tuple[str, str]:
     elif kind == "c":
         if op == "sign":
             return "kernel", "csign"
+        if op == "round":
+            return "kernel", "cround"
         if op in ("real", "imag"):
             return "part", op
     elif kind == "b" and op in ("positive", "conj", "real"):

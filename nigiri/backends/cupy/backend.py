@@ -21,8 +21,10 @@ try:  # the GPU half: only where CuPy imports
 
     from . import _blas, _elementwise, _philox, _reduce
     from ._memory import OOM, guard, oom_error, pool_stats
-except Exception:  # ImportError, or a broken CUDA install failing inside cupy
+    _IMPORT_ERROR: BaseException | None = None
+except Exception as _exc:  # ImportError, or a broken CUDA install failing inside cupy
     cp = None
+    _IMPORT_ERROR = _exc
 
     def guard(fn):  # type: ignore[no-redef]
         return fn
@@ -41,6 +43,11 @@ class CupyBackend(Backend):
     def __init__(self, index: int = 0) -> None:
         super().__init__(index)
         _runtime.load()
+        if cp is None:
+            raise _runtime.BackendUnavailableError(
+                f"backend 'cupy' is not available: its CUDA modules failed to import "
+                f"({type(_IMPORT_ERROR).__name__}: {_IMPORT_ERROR})"
+            )
         self._device = cp.cuda.Device(index)
         self._multi = _runtime.device_count() > 1
         self._use()
