@@ -23,7 +23,7 @@ from cupy_backends.cuda.libs import cublas
 from ...arrays.device import tf32_allowed
 from ._layout import blas_layout
 
-__all__ = ["matmul", "blas_layout"]
+__all__ = ["matmul", "blas_layout", "bias_grad"]
 
 # cudaDataType_t and cublasComputeType_t values (CUDA >= 11), from CuPy when it names them
 _CUDA_TYPE = {np.dtype(np.float16): getattr(runtime, "CUDA_R_16F", 2),
@@ -52,16 +52,18 @@ def _operand(x: Any) -> tuple[Any, int, int]:
     return x, lay[0], lay[1]
 
 
-def _compute(dtype: np.dtype) -> int:
+def _compute(dtype: np.dtype, tf32: bool | None) -> int:
     if dtype.itemsize == 8 and dtype.kind == "f" or dtype == np.complex128:
         return _COMPUTE_64F
-    if dtype.kind in "fc" and dtype != np.float16 and tf32_allowed():
+    if dtype.kind in "fc" and dtype != np.float16 and (tf32_allowed() if tf32 is None else tf32):
         return _COMPUTE_TF32
     return _COMPUTE_32F
 
 
-def matmul(x1: Any, x2: Any) -> Any:
-    """The contract's ``matmul`` (ndim >= 2 on both sides, same dtype)."""
+def matmul(x1: Any, x2: Any, tf32: bool | None = None) -> Any:
+    """The contract's ``matmul`` (ndim >= 2 on both sides, same dtype). ``tf32``
+    overrides the user's TF32 setting (nn kernels pass False for reductions that
+    must stay IEEE float32)."""
     dtype = x1.dtype
     ctype = _CUDA_TYPE.get(dtype)
     if ctype is None:  # integers and bool: CuPy's exact kernels
@@ -74,19 +76,20 @@ def matmul(x1: Any, x2: Any) -> Any:
             if k == 0:
                 out.fill(0)
             else:
-                _gemm(x1, x2, out, m, n, k, dtype, ctype)
+                _gemm(x1, x2, out, m, n, k, dtype, ctype, tf32)
         return out
-    return _batched(x1, x2, m, n, k, dtype, ctype)
+    return _batched(x1, x2, m, n, k, dtype, ctype, tf32)
 
 
-def _gemm(a: Any, b: Any, out: Any, m: int, n: int, k: int, dtype: np.dtype, ctype: int) -> None:
+def _gemm(a: Any, b: Any, out: Any, m: int, n: int, k: int, dtype: np.dtype, ctype: int,
+          tf32: bool | None) -> None:
     # row-major C = A @ B is column-major C^T = B^T @ A^T
     a, ta, lda = _operand(a)
     b, tb, ldb = _operand(b)
     one, zero = _PTRS[dtype]
     cublas.gemmEx(cp.cuda.device.get_cublas_handle(), tb, ta, n, m, k, one,
                   b.data.ptr, ctype, ldb, a.data.ptr, ctype, lda, zero,
-                  out.data.ptr, ctype, n, _compute(dtype), _ALGO)
+                  out.data.ptr, ctype, n, _compute(dtype, tf32), _ALGO)
 
 
 def _batch_operand(x: Any, batch: tuple[int, ...]) -> tuple[Any, int, int, int]:
@@ -100,7 +103,8 @@ def _batch_operand(x: Any, batch: tuple[int, ...]) -> tuple[Any, int, int, int]:
     return x, 0, max(c, 1), r * c
 
 
-def _batched(x1: Any, x2: Any, m: int, n: int, k: int, dtype: np.dtype, ctype: int) -> Any:
+def _batched(x1: Any, x2: Any, m: int, n: int, k: int, dtype: np.dtype, ctype: int,
+             tf32: bool | None) -> Any:
     batch = tuple(np.broadcast_shapes(x1.shape[:-2], x2.shape[:-2]))
     count = math.prod(batch)
     out = cp.empty(batch + (m, n), dtype)
@@ -115,5 +119,17 @@ def _batched(x1: Any, x2: Any, m: int, n: int, k: int, dtype: np.dtype, ctype: i
     cublas.gemmStridedBatchedEx(
         cp.cuda.device.get_cublas_handle(), tb, ta, n, m, k, one,
         b.data.ptr, ctype, ldb, sb, a.data.ptr, ctype, lda, sa, zero,
-        out.data.ptr, ctype, n, m * n, count, _compute(dtype), _ALGO)
+        out.data.ptr, ctype, n, m * n, count, _compute(dtype, tf32), _ALGO)
     return out
+
+
+def bias_grad(dy: Any) -> Any:
+    """db[o] = dy.sum(axis=(0, 2, 3)) for contiguous NCHW ``dy``, as two strict-FP32
+    GEMVs (bandwidth-bound; faster than a generic strided reduction)."""
+    n, o = dy.shape[:2]
+    hw = dy.size // max(n * o, 1)
+    if dy.size == 0:
+        return cp.zeros(o, dy.dtype)
+    ones = cp.ones((hw, 1), dy.dtype)
+    per_sample = matmul(cp.ascontiguousarray(dy).reshape(n * o, hw), ones, tf32=False)
+    return matmul(cp.ones((1, n), dy.dtype), per_sample.reshape(n, o), tf32=False).reshape(o)

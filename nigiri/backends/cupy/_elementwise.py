@@ -23,16 +23,22 @@ def _kernel(name: str) -> Any:
     k = _kernels.get(name)
     if k is None:
         inp, out, body = _ew_plan.KERNELS[name]
-        k = _kernels[name] = cp.ElementwiseKernel(inp, out, body, f"nigiri_{name}")
+        k = _kernels[name] = cp.ElementwiseKernel(inp, out, body, f"nigiri_{name}",
+                                                  preamble=_ew_plan.PREAMBLE)
     return k
 
 
-def _u16(x: Any) -> Any:
-    return x.view(np.uint16) if isinstance(x, (np.generic, np.ndarray)) else x.view(cp.uint16)
+_BITS = {"16": (np.uint16, np.float16), "32": (np.uint32, np.float32), "64": (np.uint64, np.float64)}
 
 
-def _nextafter_f16(x1: Any, x2: Any) -> Any:
-    return _kernel("nextafter_f16")(_u16(x1), _u16(x2)).view(cp.float16)
+def _nextafter(bits: str) -> Callable[[Any, Any], Any]:
+    """nextafter on the raw bits (unsigned views), as NumPy steps the float type itself."""
+    utype, ftype = _BITS[bits]
+    kern = _kernel("nextafter_f" + bits)
+
+    def fn(x1: Any, x2: Any) -> Any:
+        return kern(x1.view(utype), x2.view(utype)).view(ftype)
+    return fn
 
 
 def build(op: str, dtype: np.dtype, arity: int,
@@ -45,8 +51,8 @@ def build(op: str, dtype: np.dtype, arity: int,
         return _copy
     if kind == "part":
         return _real_copy if detail == "real" else _imag_copy
-    if kind == "nextafter_f16":
-        return _nextafter_f16
+    if kind == "nextafter_bits":
+        return _nextafter(detail)
     if kind == "const":
         return _true if detail == "true" else _false
     ufunc = getattr(cp, detail, None)
@@ -54,7 +60,8 @@ def build(op: str, dtype: np.dtype, arity: int,
         raise unsupported(f"{'unary' if arity == 1 else 'binary'}:{op}", dtype)
     want = _ew_plan.result_dtype(op, dtype)
     types = getattr(ufunc, "types", None)
-    if types is not None and not _ew_plan.has_loop(types, np.dtype(dtype), arity, want):
+    widen = want == np.bool_ and np.dtype(dtype) != np.bool_
+    if types is not None and not _ew_plan.has_loop(types, np.dtype(dtype), arity, want, widen):
         raise unsupported(f"{'unary' if arity == 1 else 'binary'}:{op}", dtype)
     return ufunc
 

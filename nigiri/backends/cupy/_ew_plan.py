@@ -24,6 +24,72 @@ CUPY_NAMES["round"] = "rint"
 
 _WIDE_S = "(unsigned long long)(long long)"
 
+#: device functions shared by our kernels (NumPy's algorithms, so results match it)
+PREAMBLE = r"""
+template <typename F> __device__ F nigiri_py_floordiv(F a, F b) {
+    if (!b) return a / b;
+    F mod = fmod(a, b);
+    F div = (a - mod) / b;
+    if (mod) { if ((b < 0) != (mod < 0)) { mod += b; div -= F(1); } }
+    if (div) { F fl = floor(div); if (div - fl > F(0.5)) fl += F(1); return fl; }
+    return copysign(F(0), a / b);
+}
+template <typename F> __device__ F nigiri_py_remainder(F a, F b) {
+    F mod = fmod(a, b);
+    if (!b) return mod;
+    if (mod) { if ((b < 0) != (mod < 0)) mod += b; }
+    else mod = copysign(F(0), b);
+    return mod;
+}
+template <typename F> __device__ F nigiri_logaddexp(F x, F y) {
+    if (x == y) return x + F(0.693147180559945309417232121458176568);
+    F d = x - y;
+    if (d > 0) return x + log1p(exp(-d));
+    if (d <= 0) return y + log1p(exp(d));
+    return d;
+}
+template <typename U> __device__ U nigiri_nextafter_bits(U a, U b, U sign, U inf, U qnan) {
+    U aa = a & ~sign, bb = b & ~sign;
+    if (aa > inf || bb > inf) return qnan;
+    if (a == b || (aa | bb) == 0) return b;
+    if (aa == 0) return (U)((b & sign) | 1);
+    bool neg = (a & sign) != 0, bneg = (b & sign) != 0;
+    bool lt = (neg != bneg) ? neg : (neg ? aa > bb : aa < bb);
+    return (lt != neg) ? (U)(a + 1) : (U)(a - 1);
+}
+// |z| for float parts: double hypot rounded once to float (as C's hypotf)
+__device__ float nigiri_cabs(float re, float im) { return (float)hypot((double)re, (double)im); }
+// |z| for double parts, nearly correctly rounded: double-double sum of squares
+__device__ double nigiri_cabs(double re, double im) {
+    double x = fabs(re), y = fabs(im);
+    if (isinf(x) || isinf(y)) return __longlong_as_double(0x7ff0000000000000LL);
+    if (isnan(x) || isnan(y)) return x + y;
+    double m = fmax(x, y);
+    if (m == 0) return 0;
+    int e; frexp(m, &e);
+    x = ldexp(x, -e); y = ldexp(y, -e);
+    double p = x * x, ep = fma(x, x, -p), q = y * y, eq = fma(y, y, -q);
+    double s = p + q, es = (p >= q) ? (p - s) + q : (q - s) + p;
+    double lo = es + ep + eq;
+    double r = sqrt(s);
+    double rr = fma(-r, r, s);
+    r = r + (rr + lo) / (2 * r);
+    return ldexp(r, e);
+}
+template <typename C, typename F> __device__ C nigiri_csign(C z) {
+    F re = z.real(), im = z.imag();
+    F n = nigiri_cabs(re, im);
+    F nan = (F)__longlong_as_double(0x7ff8000000000000LL);
+    if (isnan(n)) return C(nan, nan);
+    if (isinf(n)) {
+        if (isinf(re)) return isinf(im) ? C(nan, nan) : C(copysign(F(1), re), F(0));
+        return C(F(0), copysign(F(1), im));
+    }
+    if (n == 0) return C(F(0), F(0));
+    return C(re / n, im / n);
+}
+"""
+
 #: kernel name -> (in_params, out_params, operation) for cupy.ElementwiseKernel.
 KERNELS: dict[str, tuple[str, str, str]] = {
     "floordiv_s": (
@@ -69,20 +135,23 @@ KERNELS: dict[str, tuple[str, str, str]] = {
         "T x", "T z",
         "z = (x > (T)0) ? (T)1 : ((x < (T)0) ? (T)(-1) : ((x == (T)0) ? (T)0 : x));",
     ),
-    "csign": ("T x", "T z", "z = (x == T(0)) ? T(0) : x / abs(x);"),
+    "csign64": ("T x", "T z", "z = nigiri_csign<T, float>(x);"),
+    "csign128": ("T x", "T z", "z = nigiri_csign<T, double>(x);"),
+    "pyfloordiv": ("T x, T y", "T z", "z = nigiri_py_floordiv(x, y);"),
+    "pyfloordiv_h": ("T x, T y", "T z", "z = (T)nigiri_py_floordiv((float)x, (float)y);"),
+    "pyremainder": ("T x, T y", "T z", "z = nigiri_py_remainder(x, y);"),
+    "pyremainder_h": ("T x, T y", "T z", "z = (T)nigiri_py_remainder((float)x, (float)y);"),
+    "logaddexp": ("T x, T y", "T z", "z = nigiri_logaddexp(x, y);"),
+    "logaddexp_h": ("T x, T y", "T z", "z = (T)nigiri_logaddexp((float)x, (float)y);"),
+    "nextafter_f16": ("uint16 a, uint16 b", "uint16 z",
+                      "z = nigiri_nextafter_bits<unsigned short>(a, b, 0x8000, 0x7c00, 0x7e00);"),
+    "nextafter_f32": ("uint32 a, uint32 b", "uint32 z",
+                      "z = nigiri_nextafter_bits<unsigned int>(a, b, 0x80000000u, 0x7f800000u,"
+                      " 0x7fc00000u);"),
+    "nextafter_f64": ("uint64 a, uint64 b", "uint64 z",
+                      "z = nigiri_nextafter_bits<unsigned long long>(a, b, 0x8000000000000000ULL,"
+                      " 0x7ff0000000000000ULL, 0x7ff8000000000000ULL);"),
     "cround": ("T x", "T z", "z = T(rint(x.real()), rint(x.imag()));"),
-    # float16 nextafter on the raw bits (uint16 views), NaN -> the quiet NaN 0x7e00
-    "nextafter_f16": (
-        "uint16 a, uint16 b", "uint16 z",
-        "bool an = (a & 0x7fff) > 0x7c00, bn = (b & 0x7fff) > 0x7c00;"
-        " if (an || bn) { z = 0x7e00; }"
-        " else if (a == b || ((a | b) & 0x7fff) == 0) { z = b; }"
-        " else if ((a & 0x7fff) == 0) { z = (unsigned short)((b & 0x8000) | 1); }"
-        " else { bool neg = (a & 0x8000) != 0;"
-        " int ka = neg ? -(int)(a & 0x7fff) : (int)a;"
-        " int kb = (b & 0x8000) ? -(int)(b & 0x7fff) : (int)b;"
-        " z = (unsigned short)(((ka < kb) != neg) ? a + 1 : a - 1); }",
-    ),
 }
 
 
@@ -91,7 +160,7 @@ def plan(op: str, dtype: np.dtype) -> tuple[str, str]:
     ``("kernel", KERNELS key)``, ``("copy", "")`` (the op is the identity for this
     dtype: a fresh copy), ``("const", "true"|"false")`` (isnan/isinf/isfinite of
     integers), ``("part", "real"|"imag")`` (a copy of a complex part),
-    ``("nextafter_f16", "")``."""
+    ``("nextafter_bits", "16"|"32"|"64")`` (on unsigned views of the bits)."""
     kind = np.dtype(dtype).kind
     if op == "positive":
         return "copy", ""
@@ -120,11 +189,18 @@ def plan(op: str, dtype: np.dtype) -> tuple[str, str]:
             return "kernel", "fsign"
         if op in ("conj", "real", "positive"):
             return "copy", ""
-        if op == "nextafter" and np.dtype(dtype).itemsize == 2:
-            return "nextafter_f16", ""
+        half = "_h" if np.dtype(dtype).itemsize == 2 else ""
+        if op == "nextafter":
+            return "nextafter_bits", str(np.dtype(dtype).itemsize * 8)
+        if op == "floor_divide":
+            return "kernel", "pyfloordiv" + half
+        if op == "remainder":
+            return "kernel", "pyremainder" + half
+        if op == "logaddexp":
+            return "kernel", "logaddexp" + half
     elif kind == "c":
         if op == "sign":
-            return "kernel", "csign"
+            return "kernel", "csign64" if np.dtype(dtype).itemsize == 8 else "csign128"
         if op == "round":
             return "kernel", "cround"
         if op in ("real", "imag"):
@@ -145,14 +221,18 @@ def result_dtype(op: str, dtype: np.dtype) -> np.dtype:
     return dtype
 
 
-def has_loop(types: list[str], dtype: np.dtype, arity: int, want: np.dtype) -> bool:
+def has_loop(types: list[str], dtype: np.dtype, arity: int, want: np.dtype,
+             widen: bool = False) -> bool:
     """True when a ufunc type string (``'ff->f'``) takes ``arity`` inputs of exactly
-    ``dtype`` and returns ``want`` (compared as dtypes: 'l' and 'q' are both int64)."""
+    ``dtype`` (or, with ``widen``, of a type ``dtype`` casts to safely, which is exact
+    for comparisons) and returns ``want`` (compared as dtypes: 'l' and 'q' are both
+    int64)."""
     for sig in types:
         ins, _, outs = sig.partition("->")
         try:
-            if (len(ins) == arity and all(np.dtype(c) == dtype for c in ins)
-                    and np.dtype(outs[:1]) == want):
+            ok = all((np.dtype(c) == dtype) or (widen and np.can_cast(dtype, np.dtype(c), "safe"))
+                     for c in ins)
+            if len(ins) == arity and ok and np.dtype(outs[:1]) == want:
                 return True
         except TypeError:  # a type char NumPy does not know (e.g. bfloat16)
             continue

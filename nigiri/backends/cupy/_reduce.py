@@ -40,7 +40,7 @@ def _arg_kernel(op: str, dtype: np.dtype) -> Any:
     key = (op, dtype)
     k = _argk.get(key)
     if k is None:
-        src = with_defines(kernel_source("argreduce.cu"), T=ctype(dtype),
+        src = with_defines(kernel_source("argreduce.cu"), {"T": ctype(dtype)},
                            IS_FLOAT=int(dtype.kind == "f"),
                            BETTER=">" if op == "argmax" else "<")
         k = _argk[key] = cp.RawKernel(src, "nigiri_argreduce")

@@ -39,7 +39,9 @@ def kernel_source(name: str) -> str:
     return resources.files(__package__).joinpath("kernels").joinpath(name).read_text(encoding="utf-8")
 
 
-def with_defines(source: str, **defines: object) -> str:
-    """``source`` preceded by one ``#define NAME value`` line per keyword."""
-    head = "".join(f"#define {key} {value}\n" for key, value in defines.items())
+def with_defines(source: str, types: dict[str, str] | None = None, **defines: object) -> str:
+    """``source`` preceded by ``typedef C_TYPE NAME;`` per entry of ``types`` and one
+    ``#define NAME value`` line per keyword."""
+    head = "".join(f"typedef {ctype_} {name};\n" for name, ctype_ in (types or {}).items())
+    head += "".join(f"#define {key} {value}\n" for key, value in defines.items())
     return head + source

@@ -1,7 +1,9 @@
 """conv2d forward and backward through cuDNN's graph API (``nvidia-cudnn-frontend``).
 
 One cuDNN graph per (pass, shapes, stride, padding, dilation, dtype, TF32 setting),
-built once and cached with its workspace. Strict float32 (the default) removes every
+built once and cached with its workspace; on first use the first ``AUTOTUNE`` plans of
+cuDNN's heuristic ranking are timed and the fastest is kept (PyTorch leaves this to
+``cudnn.benchmark=True``; our graphs are per shape anyway). Strict float32 (the default) removes every
 engine whose numerical notes say TENSOR_CORE or DOWN_CONVERT_INPUTS, which is how
 cuDNN marks TF32; with TF32 allowed they stay. A configuration cuDNN cannot plan is
 remembered and served by the im2col + cuBLAS path instead (``fallbacks`` lists
@@ -15,10 +17,14 @@ from typing import Any
 import cupy as cp
 import numpy as np
 
-from ...arrays.device import tf32_allowed
+from ....arrays.device import tf32_allowed
+from .. import _blas
 from . import conv_gemm
 
-__all__ = ["CudnnConv"]
+__all__ = ["CudnnConv", "AUTOTUNE"]
+
+#: how many of cuDNN's ranked plans are timed on first use of a configuration
+AUTOTUNE = 8
 
 
 def _strides(shape: tuple[int, ...]) -> list[int]:
@@ -35,13 +41,13 @@ class CudnnConv:
     def __init__(self, cudnn: Any) -> None:
         self.cudnn = cudnn
         self.handle = cudnn.create_handle()
-        self.graphs: dict[tuple, tuple[Any, dict[str, Any], Any] | None] = {}
+        self.graphs: dict[tuple, Any] = {}
         self.fallbacks: dict[tuple, str] = {}
         self._dtypes = {np.dtype(np.float32): cudnn.data_type.FLOAT,
                         np.dtype(np.float64): cudnn.data_type.DOUBLE}
 
     # ------------------------------------------------------------------ graphs
-    def _build(self, key: tuple) -> tuple[Any, dict[str, Any], Any] | None:
+    def _build(self, key: tuple) -> tuple[Any, dict[str, Any]]:
         kind, xs, ws, ys, stride, pad, dil, dtype, tf32 = key
         cudnn = self.cudnn
         dt = self._dtypes[dtype]
@@ -70,18 +76,49 @@ class CudnnConv:
             g.deselect_numeric_notes([cudnn.numerical_note.TENSOR_CORE,
                                       cudnn.numerical_note.DOWN_CONVERT_INPUTS])
         g.check_support()
-        g.build_plans()
-        workspace = cp.empty(max(int(g.get_workspace_size()), 1), np.uint8)
-        return g, {"a": a, "b": b, "out": out}, workspace
+        return g, {"a": a, "b": b, "out": out}
+
+    def _autotune(self, g: Any, pack: dict[Any, int]) -> Any:
+        """Time the first ``AUTOTUNE`` plans cuDNN ranks (``execute_plan_at_index`` on
+        this call's buffers) and select the fastest; return its workspace. Like
+        PyTorch's ``cudnn.benchmark``, but cached per configuration for the process."""
+        best, best_ms, spaces = None, float("inf"), {}
+        count = int(g.get_execution_plan_count())
+        for index in range(min(count, AUTOTUNE)):
+            try:
+                g.build_plan_at_index(index)
+                size = int(g.get_workspace_size_plan_at_index(index))
+                ws = spaces[index] = cp.empty(max(size, 1), np.uint8)
+                g.execute_plan_at_index(pack, ws.data.ptr, index, handle=self.handle)
+                start, stop = cp.cuda.Event(), cp.cuda.Event()
+                start.record()
+                for _ in range(2):
+                    g.execute_plan_at_index(pack, ws.data.ptr, index, handle=self.handle)
+                stop.record()
+                stop.synchronize()
+                ms = cp.cuda.get_elapsed_time(start, stop)
+            except Exception:  # barred by the TF32 filter, or the engine declines
+                spaces.pop(index, None)
+                continue
+            if ms < best_ms:
+                best, best_ms = index, ms
+        if best is None:  # nothing timed: let cuDNN take its first plan that builds
+            g.build_plans()
+            return cp.empty(max(int(g.get_workspace_size()), 1), np.uint8)
+        g.build_plan_at_index(best)
+        return spaces[best]
 
     def _run(self, kind: str, first: Any, second: Any, out: Any, xs, ws, ys,
              stride, pad, dil) -> bool:
         key = (kind, xs, ws, ys, stride, pad, dil, out.dtype,
                bool(tf32_allowed()) and out.dtype == np.float32)
         entry = self.graphs.get(key, 0)
+        self.cudnn.set_stream(self.handle, cp.cuda.get_current_stream().ptr)
         if entry == 0:
             try:
-                entry = self._build(key)
+                g, t = self._build(key)
+                pack = {t["a"]: first.data.ptr, t["b"]: second.data.ptr, t["out"]: out.data.ptr}
+                entry = (g, t, self._autotune(g, pack))
             except Exception as exc:  # cuDNN has no engine for this configuration
                 self.fallbacks[key] = f"{type(exc).__name__}: {exc}"
                 entry = None
@@ -89,7 +126,6 @@ class CudnnConv:
         if entry is None:
             return False
         g, t, workspace = entry
-        self.cudnn.set_stream(self.handle, cp.cuda.get_current_stream().ptr)
         g.execute({t["a"]: first.data.ptr, t["b"]: second.data.ptr, t["out"]: out.data.ptr},
                   workspace.data.ptr, handle=self.handle)
         return True
@@ -131,5 +167,5 @@ class CudnnConv:
                 dw = conv_gemm.backward(x, w, dy, stride, padding, dilation, 1,
                                         (False, True, False))[1]
         if need[2]:
-            db = dy.sum(axis=(0, 2, 3))
+            db = _blas.bias_grad(dy)
         return dx, dw, db

@@ -29,7 +29,7 @@ def _kernels(dtype: np.dtype) -> tuple[Any, Any]:
     mod = _mods.get(dtype)
     if mod is None:
         t = ctype(dtype)
-        mod = _mods[dtype] = cp.RawModule(code=with_defines(kernel_source("im2col.cu"), T=t, ACC=t))
+        mod = _mods[dtype] = cp.RawModule(code=with_defines(kernel_source("im2col.cu"), {"T": t, "ACC": t}))
     return mod.get_function("nigiri_im2col"), mod.get_function("nigiri_col2im")
 
 
@@ -109,5 +109,5 @@ def backward(x: Any, w: Any, dy: Any, stride, padding, dilation, groups: int,
             col2im(_grid(n * cg * h * wd), (_THREADS,),
                    (dcol, dx) + _args(n, c, g * cg, cg, h, wd, kh, kw, stride, padding,
                                       dilation, ho, wo))
-    db = dy.sum(axis=(0, 2, 3)) if need[2] else None
+    db = _blas.bias_grad(dy) if need[2] else None
     return dx, dw, db

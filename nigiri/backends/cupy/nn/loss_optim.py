@@ -47,8 +47,8 @@ def xent_forward(logits: Any, labels: Any, ignore_index: int) -> tuple[Any, Any]
     key = (logits.dtype, labels.dtype)
     kern = _xent.get(key)
     if kern is None:
-        src = with_defines(kernel_source("softmax_xent.cu"), T=ctype(logits.dtype),
-                           L=ctype(labels.dtype))
+        src = with_defines(kernel_source("softmax_xent.cu"),
+                           {"T": ctype(logits.dtype), "L": ctype(labels.dtype)})
         kern = _xent[key] = cp.RawKernel(src, "nigiri_softmax_xent_fwd")
     kern((n,), (_THREADS,), (logits, labels, probs, loss, np.int64(n), np.int64(k),
                              np.int64(ignore_index)))

@@ -27,7 +27,7 @@ def _fn(dtype: np.dtype, name: str) -> Any:
     mod = _mods.get(dtype)
     if mod is None:
         mod = _mods[dtype] = cp.RawModule(
-            code=with_defines(kernel_source("pool.cu"), T=ctype(dtype)))
+            code=with_defines(kernel_source("pool.cu"), {"T": ctype(dtype)}))
     return mod.get_function(name)
 
 
