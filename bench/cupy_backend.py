@@ -182,10 +182,18 @@ def conv(cp: Any, torch: Any, quick: bool) -> list[dict[str, Any]]:
                 fb = be.cudnn_conv.fallbacks
                 if fb:
                     row["cuDNN fallbacks"] = {str(k[0]): v[:300] for k, v in fb.items()}
+            if row["nigiri path"] == "cuDNN":
+                from nigiri.backends.cupy.nn import conv_cudnn
+
+                conv_cudnn.CONCURRENT_BACKWARD = False
+                row["nigiri sequential backward ms"] = time_gpu(cp, nigiri_step, reps, trials, warmup=1)
+                conv_cudnn.CONCURRENT_BACKWARD = True
+            row["breakdown ms"] = _nigiri_breakdown(cp, fwd, bwd, cx, cw, cbias, cdy, reps, trials)
         if torch is not None:
             torch.backends.cudnn.allow_tf32 = tf32
             torch.backends.cuda.matmul.allow_tf32 = tf32
             torch_step = _torch_conv_step(torch, x, w, bias, dy)
+            row["torch breakdown ms"] = _torch_breakdown(cp, torch, x, w, bias, dy, reps, trials)
             for bench_mode in (False, True):
                 torch.backends.cudnn.benchmark = bench_mode
                 key = "torch ms" if not bench_mode else "torch (cudnn.benchmark) ms"
@@ -194,10 +202,36 @@ def conv(cp: Any, torch: Any, quick: bool) -> list[dict[str, Any]]:
             row["nigiri / torch"] = row["nigiri ms"] / row["torch ms"]
             row["target"] = "<= 1.0x torch"
             row["met"] = row["nigiri / torch"] <= 1.0
-        for key in [k for k in row if k.endswith(" ms")]:
+        for key in [k for k in row if k.endswith(" ms") and not isinstance(row[k], dict)]:
             row[key.replace(" ms", " TFLOP/s")] = flop / (row[key] * 1e-3) / 1e12
         out.append(row)
     return out
+
+
+def _nigiri_breakdown(cp, fwd, bwd, x, w, b, dy, reps, trials) -> dict[str, float]:
+    one = (1, 1)
+    parts = {
+        "fprop": lambda: fwd(x, w, None, 1, 1, 1, 1),
+        "fprop+bias": lambda: fwd(x, w, b, 1, 1, 1, 1),
+        "dgrad": lambda: bwd(x, w, dy, one, one, one, 1, (True, False, False)),
+        "wgrad": lambda: bwd(x, w, dy, one, one, one, 1, (False, True, False)),
+        "bias grad": lambda: bwd(x, w, dy, one, one, one, 1, (False, False, True)),
+    }
+    return {k: time_gpu(cp, f, reps, trials, warmup=1) for k, f in parts.items()}
+
+
+def _torch_breakdown(cp, torch, x, w, b, dy, reps, trials) -> dict[str, float]:
+    tx, tw, tb, tdy = (torch.as_tensor(v, device="cuda") for v in (x, w, b, dy))
+    conv, back = torch.ops.aten.convolution, torch.ops.aten.convolution_backward
+    one = [1, 1]
+    parts = {
+        "fprop": lambda: conv(tx, tw, None, one, one, one, False, [0, 0], 1),
+        "fprop+bias": lambda: conv(tx, tw, tb, one, one, one, False, [0, 0], 1),
+        "dgrad": lambda: back(tdy, tx, tw, [256], one, one, one, False, [0, 0], 1, [True, False, False]),
+        "wgrad": lambda: back(tdy, tx, tw, [256], one, one, one, False, [0, 0], 1, [False, True, False]),
+        "bias grad": lambda: back(tdy, tx, tw, [256], one, one, one, False, [0, 0], 1, [False, False, True]),
+    }
+    return {k: time_gpu(cp, f, reps, trials, warmup=2) for k, f in parts.items()}
 
 
 def _bind(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
@@ -243,6 +277,8 @@ def markdown(report: dict[str, Any]) -> str:
             cells = []
             for k in keys:
                 v = r.get(k, "")
+                if isinstance(v, dict):
+                    v = ", ".join(f"{a} {b:.3g}" for a, b in v.items())
                 cells.append(f"{v:.4g}" if isinstance(v, float) else str(v))
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")

@@ -25,6 +25,8 @@ __all__ = ["CudnnConv", "AUTOTUNE"]
 
 #: how many of cuDNN's ranked plans are timed on first use of a configuration
 AUTOTUNE = 8
+#: run the weight gradient on a side stream, concurrently with the data gradient
+CONCURRENT_BACKWARD = True
 
 
 def _strides(shape: tuple[int, ...]) -> list[int]:
@@ -43,6 +45,7 @@ class CudnnConv:
         self.handle = cudnn.create_handle()
         self.graphs: dict[tuple, Any] = {}
         self.fallbacks: dict[tuple, str] = {}
+        self._side: Any = None
         self._dtypes = {np.dtype(np.float32): cudnn.data_type.FLOAT,
                         np.dtype(np.float64): cudnn.data_type.DOUBLE}
 
@@ -156,16 +159,34 @@ class CudnnConv:
         dy = cp.ascontiguousarray(dy)
         dx = dw = db = None
         shapes = (x.shape, w.shape, dy.shape, stride, padding, dilation)
+        side = None
+        if need[0] and need[1] and CONCURRENT_BACKWARD:
+            # dgrad and wgrad are independent: wgrad runs on a side stream that waits
+            # for the caller's stream and is waited for before we return
+            if self._side is None:
+                self._side = cp.cuda.Stream(non_blocking=True)
+            side = self._side
+            side.wait_event(cp.cuda.get_current_stream().record())
+        if need[1]:
+            dw = cp.empty(w.shape, w.dtype)
+            if side is not None:
+                with side:
+                    done = self._run("wgrad", x, dy, dw, *shapes)
+            else:
+                done = self._run("wgrad", x, dy, dw, *shapes)
+            if not done:
+                if side is not None:
+                    cp.cuda.get_current_stream().wait_event(side.record())
+                    side = None
+                dw = conv_gemm.backward(x, w, dy, stride, padding, dilation, 1,
+                                        (False, True, False))[1]
         if need[0]:
             dx = cp.empty(x.shape, x.dtype)
             if not self._run("dgrad", dy, w, dx, *shapes):
                 dx = conv_gemm.backward(x, w, dy, stride, padding, dilation, 1,
                                         (True, False, False))[0]
-        if need[1]:
-            dw = cp.empty(w.shape, w.dtype)
-            if not self._run("wgrad", x, dy, dw, *shapes):
-                dw = conv_gemm.backward(x, w, dy, stride, padding, dilation, 1,
-                                        (False, True, False))[1]
         if need[2]:
             db = _blas.bias_grad(dy)
+        if side is not None:
+            cp.cuda.get_current_stream().wait_event(side.record())
         return dx, dw, db
