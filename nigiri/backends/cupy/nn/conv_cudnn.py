@@ -147,7 +147,7 @@ class CudnnConv:
         if not self._run("fprop", x, w, y, x.shape, w.shape, y.shape, stride, padding, dilation):
             return conv_gemm.forward(x, w, b, stride, padding, dilation, groups)
         if b is not None:
-            y += b.reshape(1, o, 1, 1)
+            _blas.add_bias(y, b)
         return y
 
     def backward(self, x: Any, w: Any, dy: Any, stride, padding, dilation, groups: int,
