@@ -92,11 +92,20 @@ def register(backend: Any) -> list[str]:
 
     def batchnorm_forward(x, gamma, beta, running_mean, running_var, momentum=0.1,
                           eps=1e-5, training=True):
-        return batchnorm.forward(x, gamma, beta, running_mean, running_var, float(momentum),
-                                 float(eps), bool(training))
+        if x.dtype != _F16:
+            return batchnorm.forward(x, gamma, beta, running_mean, running_var,
+                                     float(momentum), float(eps), bool(training))
+        # float16: statistics and arithmetic in float32, running stats written back
+        xs, gs, bs, rm, rv = _up(x, gamma, beta, running_mean, running_var)
+        out = batchnorm.forward(xs, gs, bs, rm, rv, float(momentum), float(eps), bool(training))
+        for dst, src in ((running_mean, rm), (running_var, rv)):
+            if dst is not None and src is not dst:
+                dst[...] = src
+        return _down(out, x.dtype)
 
     def batchnorm_backward(dy, x, gamma, saved_mean, saved_invstd):
-        return batchnorm.backward(dy, x, gamma, saved_mean, saved_invstd)
+        dt = x.dtype
+        return _down(batchnorm.backward(*_up(dy, x, gamma, saved_mean, saved_invstd)), dt)
 
     def sgd_update(param, grad, velocity, lr, momentum=0.0, weight_decay=0.0, nesterov=False):
         loss_optim.sgd_update(param, grad, velocity, float(lr), float(momentum),

@@ -7,7 +7,8 @@ cuDNN's heuristic ranking are timed and the fastest is kept (PyTorch leaves this
 engine whose numerical notes say TENSOR_CORE or DOWN_CONVERT_INPUTS, which is how
 cuDNN marks TF32; with TF32 allowed they stay. A configuration cuDNN cannot plan is
 remembered and served by the im2col + cuBLAS path instead (``fallbacks`` lists
-them with cuDNN's reason). Groups other than 1 always take the im2col path.
+them with cuDNN's reason). The forward pass first tries a graph with the bias fused
+into the convolution's epilogue, else adds the bias in a separate pass. Groups other than 1 always take the im2col path.
 """
 
 from __future__ import annotations
@@ -59,10 +60,16 @@ class CudnnConv:
                           compute_data_type=acc, handle=self.handle)
         conv = {"padding": list(pad), "stride": list(stride), "dilation": list(dil),
                 "compute_data_type": acc}
-        if kind == "fprop":
+        extra = {}
+        if kind in ("fprop", "fprop_bias"):
             a = g.tensor(name="X", dim=list(xs), stride=_strides(xs), data_type=dt)
             b = g.tensor(name="W", dim=list(ws), stride=_strides(ws), data_type=dt)
             out, shape = g.conv_fprop(image=a, weight=b, **conv), ys
+            if kind == "fprop_bias":  # bias fused into the convolution's epilogue
+                bshape = (1, ys[1], 1, 1)
+                extra["c"] = g.tensor(name="B", dim=list(bshape), stride=_strides(bshape),
+                                      data_type=dt)
+                out = g.bias(input=out, bias=extra["c"])
         elif kind == "dgrad":
             a = g.tensor(name="DY", dim=list(ys), stride=_strides(ys), data_type=dt)
             b = g.tensor(name="W", dim=list(ws), stride=_strides(ws), data_type=dt)
@@ -79,7 +86,7 @@ class CudnnConv:
             g.deselect_numeric_notes([cudnn.numerical_note.TENSOR_CORE,
                                       cudnn.numerical_note.DOWN_CONVERT_INPUTS])
         g.check_support()
-        return g, {"a": a, "b": b, "out": out}
+        return g, {"a": a, "b": b, "out": out, **extra}
 
     def _autotune(self, g: Any, pack: dict[Any, int]) -> Any:
         """Time the first ``AUTOTUNE`` plans cuDNN ranks (``execute_plan_at_index`` on
@@ -111,8 +118,10 @@ class CudnnConv:
         g.build_plan_at_index(best)
         return spaces[best]
 
-    def _run(self, kind: str, first: Any, second: Any, out: Any, xs, ws, ys,
+    def _run(self, kind: str, inputs: tuple[Any, ...], out: Any, xs, ws, ys,
              stride, pad, dil) -> bool:
+        """Run pass ``kind`` with ``inputs`` (bound to tensors a, b[, c]) into ``out``;
+        False when cuDNN cannot serve this configuration (the caller falls back)."""
         key = (kind, xs, ws, ys, stride, pad, dil, out.dtype,
                bool(tf32_allowed()) and out.dtype == np.float32)
         entry = self.graphs.get(key, 0)
@@ -120,8 +129,7 @@ class CudnnConv:
         if entry == 0:
             try:
                 g, t = self._build(key)
-                pack = {t["a"]: first.data.ptr, t["b"]: second.data.ptr, t["out"]: out.data.ptr}
-                entry = (g, t, self._autotune(g, pack))
+                entry = (g, t, self._autotune(g, self._pack(t, inputs, out)))
             except Exception as exc:  # cuDNN has no engine for this configuration
                 self.fallbacks[key] = f"{type(exc).__name__}: {exc}"
                 entry = None
@@ -129,9 +137,14 @@ class CudnnConv:
         if entry is None:
             return False
         g, t, workspace = entry
-        g.execute({t["a"]: first.data.ptr, t["b"]: second.data.ptr, t["out"]: out.data.ptr},
-                  workspace.data.ptr, handle=self.handle)
+        g.execute(self._pack(t, inputs, out), workspace.data.ptr, handle=self.handle)
         return True
+
+    @staticmethod
+    def _pack(t: dict[str, Any], inputs: tuple[Any, ...], out: Any) -> dict[Any, int]:
+        pack = {t[name]: buf.data.ptr for name, buf in zip("abc", inputs)}
+        pack[t["out"]] = out.data.ptr
+        return pack
 
     # ------------------------------------------------------------- fast paths
     def forward(self, x: Any, w: Any, b: Any, stride, padding, dilation, groups: int) -> Any:
@@ -144,7 +157,10 @@ class CudnnConv:
         ho = (h + 2 * padding[0] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
         wo = (wd + 2 * padding[1] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
         y = cp.empty((n, o, ho, wo), x.dtype)
-        if not self._run("fprop", x, w, y, x.shape, w.shape, y.shape, stride, padding, dilation):
+        geo = (x.shape, w.shape, y.shape, stride, padding, dilation)
+        if b is not None and self._run("fprop_bias", (x, w, cp.ascontiguousarray(b)), y, *geo):
+            return y
+        if not self._run("fprop", (x, w), y, *geo):
             return conv_gemm.forward(x, w, b, stride, padding, dilation, groups)
         if b is not None:
             _blas.add_bias(y, b)
@@ -171,9 +187,9 @@ class CudnnConv:
             dw = cp.empty(w.shape, w.dtype)
             if side is not None:
                 with side:
-                    done = self._run("wgrad", x, dy, dw, *shapes)
+                    done = self._run("wgrad", (x, dy), dw, *shapes)
             else:
-                done = self._run("wgrad", x, dy, dw, *shapes)
+                done = self._run("wgrad", (x, dy), dw, *shapes)
             if not done:
                 if side is not None:
                     cp.cuda.get_current_stream().wait_event(side.record())
@@ -182,7 +198,7 @@ class CudnnConv:
                                         (False, True, False))[1]
         if need[0]:
             dx = cp.empty(x.shape, x.dtype)
-            if not self._run("dgrad", dy, w, dx, *shapes):
+            if not self._run("dgrad", (dy, w), dx, *shapes):
                 dx = conv_gemm.backward(x, w, dy, stride, padding, dilation, 1,
                                         (True, False, False))[0]
         if need[2]:
