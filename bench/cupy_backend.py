@@ -248,6 +248,46 @@ def _torch_conv_step(torch: Any, x: Any, w: Any, bias: Any, dy: Any) -> Callable
     return step
 
 
+def batchnorm(cp: Any, torch: Any, quick: bool) -> list[dict[str, Any]]:
+    """Batch norm training forward + backward, 64x256x56x56 float32 (informative)."""
+    from nigiri.backends.cupy.nn import batchnorm as own
+
+    be = registry.get_device("cupy:0")
+    fwd, bwd = be.fast_path("batchnorm_forward"), be.fast_path("batchnorm_backward")
+    rng = np.random.default_rng(3)
+    shape, c = (64, 256, 56, 56), 256
+    x = cp.asarray(rng.standard_normal(shape).astype(np.float32))
+    dy = cp.asarray(rng.standard_normal(shape).astype(np.float32))
+    g, b = cp.ones(c, np.float32), cp.zeros(c, np.float32)
+    rm, rv = cp.zeros(c, np.float32), cp.ones(c, np.float32)
+    trials, reps = (3, 5) if quick else (9, 20)
+
+    def step(f, bk):
+        def run():
+            _, m, s = f(x, g, b, rm, rv, 0.1, 1e-5, True)
+            bk(dy, x, g, m, s)
+        return run
+
+    row: dict[str, Any] = {"task": "batchnorm train fwd+bwd 64x256x56x56 fp32",
+                           "nigiri path": "cuDNN" if getattr(be, "cudnn_bn", None) else "own kernels"}
+    row["nigiri ms"] = time_gpu(cp, step(fwd, bwd), reps, trials)
+    if row["nigiri path"] == "cuDNN":
+        row["nigiri own kernels ms"] = time_gpu(cp, step(own.forward, own.backward), reps, trials)
+    if torch is not None:
+        tx = torch.as_tensor(x, device="cuda").requires_grad_(True)
+        tdy = torch.as_tensor(dy, device="cuda")
+        tg = torch.ones(c, device="cuda", requires_grad=True)
+        tb = torch.zeros(c, device="cuda", requires_grad=True)
+        trm, trv = torch.zeros(c, device="cuda"), torch.ones(c, device="cuda")
+
+        def torch_step():
+            y = torch.nn.functional.batch_norm(tx, trm, trv, tg, tb, True, 0.1, 1e-5)
+            torch.autograd.grad(y, (tx, tg, tb), tdy)
+        row["torch ms"] = time_gpu(cp, torch_step, reps, trials)
+        row["nigiri / torch"] = row["nigiri ms"] / row["torch ms"]
+    return [row]
+
+
 def versions(cp: Any, torch: Any) -> dict[str, Any]:
     out = {"python": platform.python_version(), "nigiri": ng.__version__}
     out.update(registry.backend_class("cupy").versions())
@@ -266,7 +306,8 @@ def markdown(report: dict[str, Any]) -> str:
              "Times are medians of per-call milliseconds (CUDA events around a loop of calls, "
              "after warm-up), data resident on the GPU.", ""]
     for title, rows in (("Table 1 tasks (float32)", report["table1"]),
-                        ("SGEMM 4096", report["sgemm"]), ("conv2d forward + backward", report["conv2d"])):
+                        ("SGEMM 4096", report["sgemm"]), ("conv2d forward + backward", report["conv2d"]),
+                        ("batch norm (informative, no target)", report["batchnorm"])):
         lines += [f"## {title}", ""]
         keys = [k for k in rows[0] if k not in ("reps", "cuDNN fallbacks")]
         for r in rows[1:]:
@@ -312,6 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     report["table1"] = table1(cp, torch, args.quick) if "table1" in only else []
     report["sgemm"] = sgemm(cp, torch, args.quick) if "sgemm" in only else []
     report["conv2d"] = conv(cp, torch, args.quick) if "conv2d" in only else []
+    report["batchnorm"] = batchnorm(cp, torch, args.quick) if "conv2d" in only else []
     report["load_end"] = _load()
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "cupy_backend.json.tmp"), "w") as f:

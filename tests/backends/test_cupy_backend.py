@@ -436,6 +436,7 @@ def test_allocation_transfer_views(be, dtype):
                                   be.to_host(d).transpose(2, 1, 0).reshape(120))
     np.testing.assert_array_equal(be.to_host(be.broadcast_to(be.slice_view(d, (0, 0)), (3, 6))),
                                   np.broadcast_to(be.to_host(d)[0, 0], (3, 6)))
+    np.testing.assert_array_equal(be.to_host(be.broadcast_to(one, (2, 3))), np.full((2, 3), one))
 
 
 @gpu
@@ -990,7 +991,19 @@ def test_batchnorm_fast_paths(be, shape):
     invstd = 1 / np.sqrt(var + 1e-5)
     want_y = (x64 - mean.reshape(bs)) * invstd.reshape(bs) * gamma.reshape(bs) + beta.reshape(bs)
     cnt = x.size // c
-    fwd, bwd = be.fast_path("batchnorm_forward"), be.fast_path("batchnorm_backward")
+    impls = [(be.fast_path("batchnorm_forward"), be.fast_path("batchnorm_backward"))]
+    if getattr(be, "cudnn_bn", None) is not None:
+        from nigiri.backends.cupy.nn import batchnorm as own
+
+        impls.append((own.forward, own.backward))
+    for fwd, bwd in impls:
+        _check_batchnorm(be, fwd, bwd, x, gamma, beta, rm, rv, mean, var, invstd, want_y, cnt,
+                         axes, bs, x64, rng)
+
+
+def _check_batchnorm(be, fwd, bwd, x, gamma, beta, rm, rv, mean, var, invstd, want_y, cnt,
+                     axes, bs, x64, rng):
+    shape = x.shape
     drm, drv = be.from_host(rm, True), be.from_host(rv, True)
     y, sm, si = fwd(be.from_host(x, True), be.from_host(gamma, True), be.from_host(beta, True),
                     drm, drv, 0.1, 1e-5, True)

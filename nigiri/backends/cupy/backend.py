@@ -169,6 +169,9 @@ class CupyBackend(Backend):
         return buf.reshape(shape)
 
     def broadcast_to(self, buf, shape):
+        if not isinstance(buf, cp.ndarray):  # the array layer may pass a NumPy scalar
+            self._use()
+            buf = cp.asarray(buf)
         return cp.broadcast_to(buf, shape)
 
     # ------------------------------------------------------------- elementwise

@@ -1,9 +1,10 @@
 """nn fast paths of the cupy backend (DESIGN section 3 table).
 
-conv2d forward/backward run through cuDNN when the ``nvidia-cudnn-frontend`` package
-and a cuDNN library load (``pip install "nigiri[cudnn]"``), else through im2col +
-cuBLAS; pooling, batch norm, softmax cross-entropy and the optimizer updates are our
-own kernels. float32 and float64 natively; float16 inputs are computed in float32
+conv2d forward/backward and batch-norm training run through cuDNN's graph API when
+the ``nvidia-cudnn-frontend`` package and a cuDNN library load (``pip install
+"nigiri[cudnn]"``), else through im2col + cuBLAS and our own kernels; pooling (the
+graph API has no pooling node), softmax cross-entropy and the optimizer updates are
+always our own kernels. float32 and float64 natively; float16 inputs are computed in float32
 and rounded back once.
 """
 
@@ -40,15 +41,20 @@ def register(backend: Any) -> list[str]:
 
     cudnn = _cudnn_loader.load()
     conv: Any = conv_gemm
+    bn: Any = batchnorm
+    backend.cudnn_conv = backend.cudnn_bn = None
     if cudnn is not None:
+        from ._cudnn_graphs import GraphRunner
+        from .batchnorm_cudnn import CudnnBatchNorm
         from .conv_cudnn import CudnnConv
 
         try:
-            conv = CudnnConv(cudnn)
+            runner = GraphRunner(cudnn)
         except Exception as exc:  # no handle (e.g. cuDNN built for another CUDA)
             _cudnn_loader._state["reason"] = f"cuDNN handle creation failed: {exc}"
-            conv = conv_gemm
-    backend.cudnn_conv = conv if conv is not conv_gemm else None
+        else:
+            conv = backend.cudnn_conv = CudnnConv(runner)
+            bn = backend.cudnn_bn = CudnnBatchNorm(runner)
 
     def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
         dt = x.dtype
@@ -93,11 +99,11 @@ def register(backend: Any) -> list[str]:
     def batchnorm_forward(x, gamma, beta, running_mean, running_var, momentum=0.1,
                           eps=1e-5, training=True):
         if x.dtype != _F16:
-            return batchnorm.forward(x, gamma, beta, running_mean, running_var,
-                                     float(momentum), float(eps), bool(training))
+            return bn.forward(x, gamma, beta, running_mean, running_var,
+                              float(momentum), float(eps), bool(training))
         # float16: statistics and arithmetic in float32, running stats written back
         xs, gs, bs, rm, rv = _up(x, gamma, beta, running_mean, running_var)
-        out = batchnorm.forward(xs, gs, bs, rm, rv, float(momentum), float(eps), bool(training))
+        out = bn.forward(xs, gs, bs, rm, rv, float(momentum), float(eps), bool(training))
         for dst, src in ((running_mean, rm), (running_var, rv)):
             if dst is not None and src is not dst:
                 dst[...] = src
@@ -105,7 +111,7 @@ def register(backend: Any) -> list[str]:
 
     def batchnorm_backward(dy, x, gamma, saved_mean, saved_invstd):
         dt = x.dtype
-        return _down(batchnorm.backward(*_up(dy, x, gamma, saved_mean, saved_invstd)), dt)
+        return _down(bn.backward(*_up(dy, x, gamma, saved_mean, saved_invstd)), dt)
 
     def sgd_update(param, grad, velocity, lr, momentum=0.0, weight_decay=0.0, nesterov=False):
         loss_optim.sgd_update(param, grad, velocity, float(lr), float(momentum),
