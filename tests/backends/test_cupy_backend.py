@@ -977,7 +977,7 @@ def test_softmax_xent_fast_paths(be, dtype):
 
 
 @gpu
-@pytest.mark.parametrize("shape", [(8, 5, 6, 7), (16, 9)])
+@pytest.mark.parametrize("shape", [(8, 5, 6, 7), (16, 9), (4, 3, 16, 20)])
 def test_batchnorm_fast_paths(be, shape):
     rng = _rng(16)
     x = (rng.standard_normal(shape) * 3 + 1).astype(np.float32)

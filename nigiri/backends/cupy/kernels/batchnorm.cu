@@ -14,12 +14,23 @@ extern "C" __global__ void nigiri_bn_partial(
     long long n0 = split * N / nsplit, n1 = (split + 1) * N / nsplit;
     ACC shift = dy ? (ACC)mean[c] : (ACC)x[c * HW];
     ACC s1 = 0, s2 = 0;
-    for (long long j = n0 * HW + threadIdx.x; j < n1 * HW; j += blockDim.x) {
-        long long n = j / HW, k = j - n * HW;
-        long long at = (n * C + c) * HW + k;
-        ACC v = (ACC)x[at] - shift;
-        if (dy) { ACC g = (ACC)dy[at]; s1 += g; s2 += g * v; }
-        else { s1 += v; s2 += v * v; }
+    if (HW >= blockDim.x) {  // rows of one sample: no division per element
+        for (long long n = n0; n < n1; ++n) {
+            const long long base = (n * C + c) * HW;
+            for (long long k = threadIdx.x; k < HW; k += blockDim.x) {
+                ACC v = (ACC)x[base + k] - shift;
+                if (dy) { ACC g = (ACC)dy[base + k]; s1 += g; s2 += g * v; }
+                else { s1 += v; s2 += v * v; }
+            }
+        }
+    } else {  // short rows (HW < threads): spread (sample, position) pairs
+        for (long long j = n0 * HW + threadIdx.x; j < n1 * HW; j += blockDim.x) {
+            long long n = j / HW, k = j - n * HW;
+            long long at = (n * C + c) * HW + k;
+            ACC v = (ACC)x[at] - shift;
+            if (dy) { ACC g = (ACC)dy[at]; s1 += g; s2 += g * v; }
+            else { s1 += v; s2 += v * v; }
+        }
     }
     r1[threadIdx.x] = s1;
     r2[threadIdx.x] = s2;
@@ -35,4 +46,61 @@ extern "C" __global__ void nigiri_bn_partial(
         out1[blockIdx.x] = r1[0];
         out2[blockIdx.x] = r2[0];
     }
+}
+
+// Per channel, one thread each: batch statistics from the partial sums, the running
+// statistics update (unbiased variance), and the coefficients of y = (x - m) * a + b.
+// gamma, beta, rm, rv may be null. training == 0: statistics are the running ones.
+extern "C" __global__ void nigiri_bn_finalize_fwd(
+        const ACC* __restrict__ p1, const ACC* __restrict__ p2, const T* __restrict__ x,
+        const T* __restrict__ gamma, const T* __restrict__ beta, T* __restrict__ rm,
+        T* __restrict__ rv, long long C, long long HW, long long nsplit, double count,
+        double momentum, double eps, int training,
+        T* __restrict__ mean, T* __restrict__ invstd, T* __restrict__ a, T* __restrict__ b) {
+    long long c = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (c >= C) return;
+    double m, var;
+    if (training) {
+        double s1 = 0, s2 = 0;
+        for (long long i = 0; i < nsplit; ++i) { s1 += p1[c * nsplit + i]; s2 += p2[c * nsplit + i]; }
+        double d = s1 / count;
+        m = (double)x[c * HW] + d;
+        var = s2 / count - d * d;
+        if (var < 0) var = 0;
+        if (rm && rv) {
+            double unbias = count > 1 ? count / (count - 1) : 1.0;
+            rm[c] = (T)((1.0 - momentum) * (double)rm[c] + momentum * m);
+            rv[c] = (T)((1.0 - momentum) * (double)rv[c] + momentum * var * unbias);
+        }
+    } else {
+        m = (double)rm[c];
+        var = (double)rv[c];
+    }
+    double s = 1.0 / sqrt(var + eps);
+    mean[c] = (T)m;
+    invstd[c] = (T)s;
+    a[c] = (T)(gamma ? s * (double)gamma[c] : s);
+    b[c] = beta ? beta[c] : (T)0;
+}
+
+// Per channel: dbeta = sum(dy), dgamma = invstd * sum(dy * (x - mean)), and the
+// coefficients of dx = ca * dy + cb * (x - mean) + ck.
+extern "C" __global__ void nigiri_bn_finalize_bwd(
+        const ACC* __restrict__ p1, const ACC* __restrict__ p2, const T* __restrict__ invstd,
+        const T* __restrict__ gamma, long long C, long long nsplit, double count,
+        T* __restrict__ dgamma, T* __restrict__ dbeta, T* __restrict__ ca,
+        T* __restrict__ cb, T* __restrict__ ck) {
+    long long c = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (c >= C) return;
+    double s1 = 0, s2 = 0;
+    for (long long i = 0; i < nsplit; ++i) { s1 += p1[c * nsplit + i]; s2 += p2[c * nsplit + i]; }
+    double s = (double)invstd[c];
+    double g = gamma ? (double)gamma[c] : 1.0;
+    double dg = s * s2;
+    double a = g * s;
+    dbeta[c] = (T)s1;
+    dgamma[c] = (T)dg;
+    ca[c] = (T)a;
+    cb[c] = (T)(-a * s * dg / count);
+    ck[c] = (T)(-a * s1 / count);
 }

@@ -22,13 +22,9 @@ from .._sources import ctype, kernel_source, with_defines
 __all__ = ["forward", "backward"]
 
 _THREADS = 256
-_partial: dict[np.dtype, Any] = {}
+_mods: dict[np.dtype, Any] = {}
+_NULL = np.uint64(0)
 
-_RUNNING = cp.ElementwiseKernel(
-    "T mean, T var, T momentum, T unbias", "T rm, T rv",
-    "rm = (T(1) - momentum) * rm + momentum * mean;"
-    " rv = (T(1) - momentum) * rv + momentum * var * unbias;",
-    "nigiri_bn_running")
 _NORM = cp.ElementwiseKernel(
     "T x, raw T m, raw T a, raw T b, uint32 inner, uint32 channels", "T y",
     "unsigned int c = ((unsigned int)i / inner) % channels; y = (x - m[c]) * a[c] + b[c];",
@@ -40,22 +36,30 @@ _DX = cp.ElementwiseKernel(
     "nigiri_bn_dx")
 
 
-def _sums(x: Any, dy: Any, mean: Any) -> tuple[Any, Any]:
-    """Per-channel (s1, s2) of ``kernels/batchnorm.cu`` as float64 vectors."""
+def _fn(dtype: np.dtype, name: str) -> Any:
+    mod = _mods.get(dtype)
+    if mod is None:
+        src = with_defines(kernel_source("batchnorm.cu"), {"T": ctype(dtype), "ACC": "double"})
+        mod = _mods[dtype] = cp.RawModule(code=src)
+    return mod.get_function(name)
+
+
+def _partials(x: Any, dy: Any, mean: Any) -> tuple[Any, Any, int]:
+    """Per (channel, sample range) partial sums of ``kernels/batchnorm.cu``."""
     n, c = x.shape[:2]
     hw = x.size // max(n * c, 1)
-    kern = _partial.get(x.dtype)
-    if kern is None:
-        src = with_defines(kernel_source("batchnorm.cu"), {"T": ctype(x.dtype), "ACC": "double"})
-        kern = _partial[x.dtype] = cp.RawKernel(src, "nigiri_bn_partial")
     nsplit = max(1, min(n, -(-4 * 132 // max(c, 1))))
     out1 = cp.empty(c * nsplit, np.float64)
     out2 = cp.empty(c * nsplit, np.float64)
-    null = np.uint64(0)
-    kern((c * nsplit,), (_THREADS,), (x, dy if dy is not None else null,
-                                      mean if mean is not None else null, np.int64(n),
-                                      np.int64(c), np.int64(hw), np.int64(nsplit), out1, out2))
-    return out1.reshape(c, nsplit).sum(axis=1), out2.reshape(c, nsplit).sum(axis=1)
+    _fn(x.dtype, "nigiri_bn_partial")(
+        (c * nsplit,), (_THREADS,),
+        (x, dy if dy is not None else _NULL, mean if mean is not None else _NULL,
+         np.int64(n), np.int64(c), np.int64(hw), np.int64(nsplit), out1, out2))
+    return out1, out2, nsplit
+
+
+def _opt(v: Any) -> Any:
+    return cp.ascontiguousarray(v) if v is not None else _NULL
 
 
 def _flat(x: Any) -> tuple[np.uint32, np.uint32]:
@@ -68,26 +72,30 @@ def forward(x: Any, gamma: Any, beta: Any, running_mean: Any, running_var: Any,
     """(y, saved_mean, saved_invstd); running statistics updated in place."""
     x = cp.ascontiguousarray(x)
     n, c = x.shape[:2]
-    count = x.size // max(c, 1)
+    hw = x.size // max(n * c, 1)
     dt = x.dtype
+    if training and x.size == 0:
+        return cp.empty_like(x), cp.zeros(c, dt), cp.zeros(c, dt)
     if training:
-        s1, s2 = _sums(x, None, None)
-        shift = x.reshape(n, c, -1)[0, :, 0].astype(np.float64)
-        m1 = s1 / max(count, 1)
-        mean = (shift + m1).astype(dt)
-        var = cp.maximum(s2 / max(count, 1) - m1 * m1, 0.0).astype(dt)
-        if running_mean is not None and running_var is not None:
-            unbias = count / (count - 1) if count > 1 else 1.0
-            _RUNNING(mean, var, dt.type(momentum), dt.type(unbias), running_mean, running_var)
+        p1, p2, nsplit = _partials(x, None, None)
     else:
-        mean = running_mean.astype(dt, copy=True)
-        var = running_var.astype(dt, copy=False)
-    invstd = (1.0 / cp.sqrt(var.astype(np.float64) + eps)).astype(dt)
-    a = invstd * gamma if gamma is not None else invstd
-    b = beta if beta is not None else cp.zeros(c, dt)
+        p1 = p2 = _NULL
+        nsplit = 1
+    vec = cp.empty((4, c), dt)
+    mean, invstd, a, b = vec[0], vec[1], vec[2], vec[3]
+    rm, rv = _opt(running_mean), _opt(running_var)
+    _fn(dt, "nigiri_bn_finalize_fwd")(
+        (-(-c // _THREADS),), (_THREADS,),
+        (p1, p2, x, _opt(gamma), _opt(beta), rm, rv,
+         np.int64(c), np.int64(hw), np.int64(nsplit), np.float64(max(x.size // max(c, 1), 1)),
+         np.float64(momentum), np.float64(eps), np.int32(bool(training)),
+         mean, invstd, a, b))
+    for dst, src in ((running_mean, rm), (running_var, rv)):
+        if dst is not None and src is not dst:  # a non-contiguous running buffer
+            dst[...] = src
     y = cp.empty_like(x)
     if y.size:
-        _NORM(x, mean, cp.ascontiguousarray(a), cp.ascontiguousarray(b), *_flat(x), y)
+        _NORM(x, mean, a, b, *_flat(x), y)
     return y, mean, invstd
 
 
@@ -97,18 +105,17 @@ def backward(dy: Any, x: Any, gamma: Any, saved_mean: Any, saved_invstd: Any
     x = cp.ascontiguousarray(x)
     dy = cp.ascontiguousarray(dy)
     c = x.shape[1]
-    count = max(x.size // max(c, 1), 1)
     dt = x.dtype
     mean = cp.ascontiguousarray(saved_mean.astype(dt, copy=False))
-    s1, s2 = _sums(x, dy, mean)
-    s = saved_invstd.astype(np.float64)
-    dbeta = s1
-    dgamma = s * s2
-    g = gamma.astype(np.float64) if gamma is not None else cp.ones(c, np.float64)
-    ca = g * s
-    cb = -ca * s * dgamma / count
-    ck = -ca * dbeta / count
+    invstd = cp.ascontiguousarray(saved_invstd.astype(dt, copy=False))
+    vec = cp.zeros((5, c), dt)
+    if x.size:
+        p1, p2, nsplit = _partials(x, dy, mean)
+        _fn(dt, "nigiri_bn_finalize_bwd")(
+            (-(-c // _THREADS),), (_THREADS,),
+            (p1, p2, invstd, _opt(gamma), np.int64(c), np.int64(nsplit),
+             np.float64(x.size // max(c, 1)), vec[0], vec[1], vec[2], vec[3], vec[4]))
     dx = cp.empty_like(x)
     if dx.size:
-        _DX(dy, x, mean, ca.astype(dt), cb.astype(dt), ck.astype(dt), *_flat(x), dx)
-    return dx, dgamma.astype(dt), dbeta.astype(dt)
+        _DX(dy, x, mean, vec[2], vec[3], vec[4], *_flat(x), dx)
+    return dx, vec[0], vec[1]
