@@ -283,11 +283,17 @@ def batchnorm(cp: Any, torch: Any, quick: bool) -> list[dict[str, Any]]:
             bk(dy, x, g, m, s)
         return run
 
+    from nigiri.backends.cupy import nn as cupy_nn
+
     row: dict[str, Any] = {"task": "batchnorm train fwd+bwd 64x256x56x56 fp32",
-                           "nigiri path": "cuDNN" if getattr(be, "cudnn_bn", None) else "own kernels"}
+                           "nigiri path": "cuDNN" if cupy_nn.BATCHNORM_VIA_CUDNN and getattr(
+                               be, "cudnn_bn", None) else "own kernels"}
     row["nigiri ms"] = time_gpu(cp, step(fwd, bwd), reps, trials)
-    if row["nigiri path"] == "cuDNN":
-        row["nigiri own kernels ms"] = time_gpu(cp, step(own.forward, own.backward), reps, trials)
+    row["own kernels fwd ms"] = time_gpu(
+        cp, lambda: own.forward(x, g, b, rm, rv, 0.1, 1e-5, True), reps, trials)
+    if getattr(be, "cudnn_bn", None) is not None:
+        row["cuDNN graph ms"] = time_gpu(cp, step(be.cudnn_bn.forward, be.cudnn_bn.backward),
+                                         reps, trials)
     if torch is not None:
         tx = torch.as_tensor(x, device="cuda").requires_grad_(True)
         tdy = torch.as_tensor(dy, device="cuda")

@@ -14,10 +14,28 @@ extern "C" __global__ void nigiri_bn_partial(
     long long n0 = split * N / nsplit, n1 = (split + 1) * N / nsplit;
     ACC shift = dy ? (ACC)mean[c] : (ACC)x[c * HW];
     ACC s1 = 0, s2 = 0;
-    if (HW >= blockDim.x) {  // rows of one sample: no division per element
+    if (HW >= blockDim.x) {  // rows of one sample: no division, 4 loads in flight
+        const long long bd = blockDim.x;
         for (long long n = n0; n < n1; ++n) {
             const long long base = (n * C + c) * HW;
-            for (long long k = threadIdx.x; k < HW; k += blockDim.x) {
+            long long k = threadIdx.x;
+            if (dy) {
+                for (; k + 3 * bd < HW; k += 4 * bd) {
+                    T x0 = x[base + k], x1 = x[base + k + bd], x2 = x[base + k + 2 * bd], x3 = x[base + k + 3 * bd];
+                    T g0 = dy[base + k], g1 = dy[base + k + bd], g2 = dy[base + k + 2 * bd], g3 = dy[base + k + 3 * bd];
+                    s1 += ((ACC)g0 + (ACC)g1) + ((ACC)g2 + (ACC)g3);
+                    s2 += ((ACC)g0 * ((ACC)x0 - shift) + (ACC)g1 * ((ACC)x1 - shift))
+                        + ((ACC)g2 * ((ACC)x2 - shift) + (ACC)g3 * ((ACC)x3 - shift));
+                }
+            } else {
+                for (; k + 3 * bd < HW; k += 4 * bd) {
+                    ACC v0 = (ACC)x[base + k] - shift, v1 = (ACC)x[base + k + bd] - shift;
+                    ACC v2 = (ACC)x[base + k + 2 * bd] - shift, v3 = (ACC)x[base + k + 3 * bd] - shift;
+                    s1 += (v0 + v1) + (v2 + v3);
+                    s2 += (v0 * v0 + v1 * v1) + (v2 * v2 + v3 * v3);
+                }
+            }
+            for (; k < HW; k += bd) {
                 ACC v = (ACC)x[base + k] - shift;
                 if (dy) { ACC g = (ACC)dy[base + k]; s1 += g; s2 += g * v; }
                 else { s1 += v; s2 += v * v; }

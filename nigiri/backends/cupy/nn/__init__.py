@@ -1,10 +1,11 @@
 """nn fast paths of the cupy backend (DESIGN section 3 table).
 
-conv2d forward/backward and batch-norm training run through cuDNN's graph API when
-the ``nvidia-cudnn-frontend`` package and a cuDNN library load (``pip install
-"nigiri[cudnn]"``), else through im2col + cuBLAS and our own kernels; pooling (the
-graph API has no pooling node), softmax cross-entropy and the optimizer updates are
-always our own kernels. float32 and float64 natively; float16 inputs are computed in float32
+conv2d forward/backward run through cuDNN's graph API when the
+``nvidia-cudnn-frontend`` package and a cuDNN library load (``pip install
+"nigiri[cudnn]"``), else through im2col + cuBLAS. Batch norm has both a cuDNN graph
+path and our own kernels; ours are the default because they measured faster (see
+``BATCHNORM_VIA_CUDNN``). Pooling (the graph API has no pooling node), softmax
+cross-entropy and the optimizer updates are always our own kernels. float32 and float64 natively; float16 inputs are computed in float32
 and rounded back once.
 """
 
@@ -17,7 +18,12 @@ import numpy as np
 from .. import _cudnn_loader
 from ._shapes import pair
 
-__all__ = ["register"]
+__all__ = ["register", "BATCHNORM_VIA_CUDNN"]
+
+#: Batch norm through cuDNN's graph API instead of our kernels. Off: on an H100
+#: (cuDNN 9.19, 64x256x56x56 fp32, train forward + backward) our three-launch kernels
+#: measured 1.04 ms against cuDNN's graph 1.24 ms (bench/results/cupy_backend.md).
+BATCHNORM_VIA_CUDNN = False
 
 _F16 = np.dtype(np.float16)
 _F32 = np.dtype(np.float32)
@@ -54,7 +60,9 @@ def register(backend: Any) -> list[str]:
             _cudnn_loader._state["reason"] = f"cuDNN handle creation failed: {exc}"
         else:
             conv = backend.cudnn_conv = CudnnConv(runner)
-            bn = backend.cudnn_bn = CudnnBatchNorm(runner)
+            backend.cudnn_bn = CudnnBatchNorm(runner)
+            if BATCHNORM_VIA_CUDNN:
+                bn = backend.cudnn_bn
 
     def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
         dt = x.dtype
