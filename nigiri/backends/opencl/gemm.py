@@ -75,6 +75,8 @@ def config_source(cfg: GemmConfig, dtype: np.dtype, src_dtype: np.dtype | None =
     vwn = cfg["VWN"]
     lines = [ct.pragmas(dtype, src_dtype), f"#define T {t}", f"#define TV {t}{vw}",
              f"#define TN {t}{vwn if vwn > 1 else ''}",
+             f"#define TNV {t}{vwn if vwn > 1 else ''}",
+             f"#define TMV {t}{cfg['VWM'] if cfg['VWM'] > 1 else ''}",
              f"#define VW {vw}", f"#define SRC_T {ct.STORAGE[ct.key(src_dtype)]}"]
     load = ct.load(src_dtype, "p", "i")
     lines.append(f"#define SRC_LOAD(p, i) ({load})")

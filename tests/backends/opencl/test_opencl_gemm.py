@@ -10,9 +10,22 @@ import numpy as np
 import pytest
 
 from nigiri.backends.opencl import autotune
-from nigiri.backends.opencl.gemm import use_tiled
+from nigiri.backends.opencl.gemm import CPU_CANDIDATES, GPU_CANDIDATES, use_tiled, valid
 
 rng = np.random.default_rng(3)
+
+
+@pytest.fixture(params=["cpu-kernel", "gpu-kernel"])
+def kernel_kind(request, be):
+    """Run the test with the CPU (register-blocked) and the GPU (local-memory tiled)
+    GEMM kernels, whatever this device would pick by itself."""
+    cands = CPU_CANDIDATES if request.param == "cpu-kernel" else GPU_CANDIDATES
+    saved = dict(be._gemm_cfg)
+    for dt in (np.dtype(np.float32), np.dtype(np.float64)):
+        be._gemm_cfg[dt] = next(c for c in cands if valid(c, dt, be.rt))
+    yield request.param
+    be._gemm_cfg.clear()
+    be._gemm_cfg.update(saved)
 
 
 def _bound(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -34,14 +47,14 @@ def _check(be, a: np.ndarray, b: np.ndarray, da, db, what: str) -> None:
 @pytest.mark.parametrize("m,n,k", [(1, 1, 1), (3, 5, 7), (64, 64, 16), (65, 127, 33),
                                    (130, 66, 200), (200, 129, 17), (48, 300, 1000), (100, 10, 1000)])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_matmul_shapes(be, m: int, n: int, k: int, dtype: str) -> None:
+def test_matmul_shapes(be, kernel_kind, m: int, n: int, k: int, dtype: str) -> None:
     a = rng.standard_normal((m, k)).astype(dtype)
     b = rng.standard_normal((k, n)).astype(dtype)
     _check(be, a, b, be.from_host(a, True), be.from_host(b, True), f"{m}x{k}@{k}x{n}")
 
 
 @pytest.mark.parametrize("ta,tb", [(True, False), (False, True), (True, True)])
-def test_matmul_transposed_and_strided(be, ta: bool, tb: bool) -> None:
+def test_matmul_transposed_and_strided(be, kernel_kind, ta: bool, tb: bool) -> None:
     m, n, k = 97, 80, 130
     a = rng.standard_normal((k, m) if ta else (m, k)).astype(np.float32)
     b = rng.standard_normal((n, k) if tb else (k, n)).astype(np.float32)
@@ -57,7 +70,7 @@ def test_matmul_transposed_and_strided(be, ta: bool, tb: bool) -> None:
     _check(be, big[1::2, ::-3], b, sv, db, "strided, reversed")
 
 
-def test_matmul_batched_broadcast(be) -> None:
+def test_matmul_batched_broadcast(be, kernel_kind) -> None:
     a = rng.standard_normal((3, 1, 70, 50)).astype(np.float32)
     b = rng.standard_normal((4, 50, 66)).astype(np.float32)
     got = be.to_host(be.matmul(be.from_host(a, True), be.from_host(b, True)))

@@ -10,8 +10,9 @@
 // neighbouring work-items read neighbouring local-memory vectors. C is written with
 // bounds checks (M, N, ldc), so any shape and any output stride works.
 //
-// Parameters (defined by the host): T, TV (T vector of width VW), VW, MWG, NWG, KWG,
-// MDIMC, NDIMC, VWM, VWN, VLOADG/VSTOREG (vload/vstore of width VW), VSTOREM/VSTOREN.
+// Parameters (defined by the host): T, TV (T vector of width VW), TMV / TNV (T vectors
+// of width VWM / VWN), VW, MWG, NWG, KWG, MDIMC, NDIMC, VWM, VWN, KERNEL, and the
+// vload/vstore macros VLOADG/VSTOREG (width VW), VLOADM/VSTOREM, VLOADN/VSTOREN.
 
 #define MWI (MWG / MDIMC)
 #define NWI (NWG / NDIMC)
@@ -38,8 +39,11 @@ void gemm_tiled(const int M, const int N, const int Mp, const int Np, const int 
     const int a_ld = Mp / VW;
     const int b_ld = Np / VW;
 
-    __local T As[KWG * MWG];
-    __local T Bs[KWG * NWG];
+    // local tiles typed as VWM / VWN vectors so reads are aligned wide loads
+    __local TMV AsV[KWG * MWG / VWM];
+    __local TNV BsV[KWG * NWG / VWN];
+    __local T* As = (__local T*)AsV;
+    __local T* Bs = (__local T*)BsV;
 
     T acc[MWI * NWI];
     #pragma unroll
@@ -89,10 +93,10 @@ void gemm_tiled(const int M, const int N, const int Mp, const int Np, const int 
             T b[NWI];
             #pragma unroll
             for (int mv = 0; mv < MWI / VWM; ++mv)
-                VSTOREM(VLOADM(0, As + kk * MWG + (tidm + mv * MDIMC) * VWM), 0, a + mv * VWM);
+                VSTOREM(AsV[kk * (MWG / VWM) + tidm + mv * MDIMC], 0, a + mv * VWM);
             #pragma unroll
             for (int nv = 0; nv < NWI / VWN; ++nv)
-                VSTOREN(VLOADN(0, Bs + kk * NWG + (tidn + nv * NDIMC) * VWN), 0, b + nv * VWN);
+                VSTOREN(BsV[kk * (NWG / VWN) + tidn + nv * NDIMC], 0, b + nv * VWN);
             #pragma unroll
             for (int i = 0; i < MWI; ++i) {
                 #pragma unroll
