@@ -117,12 +117,12 @@ class OpenCLBackend(Backend):
 
     def _op_members(self, arity: int, dtype: np.dtype) -> list[tuple]:
         out = []
-        gen = unary_expr if arity == 1 else binary_expr
+        fp64 = self.rt.facts["float64"]
         for op, spec in OPS.items():
             if spec.arity != arity:
                 continue
             try:
-                helpers, expr = gen(op, dtype)
+                helpers, expr = unary_expr(op, dtype) if arity == 1 else binary_expr(op, dtype, fp64)
             except KeyError:
                 continue
             out.append((op, result_dtype(op, dtype), expr, helpers))
@@ -213,9 +213,11 @@ class OpenCLBackend(Backend):
         shapes = [b.shape for b in (x1, x2) if isinstance(b, CLBuffer)]
         shape = np.broadcast_shapes(*shapes)
         out = self._alloc(shape, result_dtype(op, dtype))
-        helpers, expr = binary_expr(op, dtype)
+        fp64 = self.rt.facts["float64"]
+        helpers, expr = binary_expr(op, dtype, fp64)
         ew.run(self.rt, out, [x1, x2], expr, helpers, in_dtypes=[dtype, dtype],
-               family=("binary", dtype), name=op, members=lambda: self._op_members(2, dtype))
+               family=("binary", dtype, fp64), name=op,
+               members=lambda: self._op_members(2, dtype))
         return out
 
     def where(self, cond, x1, x2):

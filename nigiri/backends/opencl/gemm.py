@@ -171,7 +171,7 @@ def tiled_into(rt: Runtime, cfg: GemmConfig, a: CLBuffer, b: CLBuffer, c: CLBuff
               at.base, kp * mp // vw, bp.base, kp * np_ // vw, c.base, c.offset, n, m * n)
 
 
-def _direct_source(dtype: np.dtype) -> tuple[str, list[Any]]:
+def _direct_source(dtype: np.dtype, cpu: bool = False) -> tuple[str, list[Any]]:
     name = ct.key(dtype)
     s, comp = ct.STORAGE[name], ct.COMPUTE[name]
     if dtype.kind == "b":
@@ -181,6 +181,30 @@ def _direct_source(dtype: np.dtype) -> tuple[str, list[Any]]:
         final = f"as_{s}(({ct.UNSIGNED[name]})acc)"
     else:
         acc_t, step, final = comp, "acc = fma(x, y, acc);", "acc"
+    i64 = np.int64
+    if cpu:
+        # CPUs: one output per work-item straight from the (cached) operands; PoCL runs
+        # barrier-free kernels as vectorised loops, the local-memory version below crawls
+        src = f"""{ct.pragmas(dtype)}
+__kernel __attribute__((reqd_work_group_size(16, 16, 1)))
+void gemm_direct(__global {s}* C, const long c_off, const long M, const long N, const long K,
+                 __global const {s}* A, const long a_off, const long a_b, const long a_r,
+                 const long a_c, __global const {s}* B, const long b_off, const long b_b,
+                 const long b_r, const long b_c) {{
+    const long n = get_global_id(0), m = get_global_id(1), bt = get_global_id(2);
+    if (m >= M || n >= N) return;
+    A += a_off + bt * a_b + m * a_r;
+    B += b_off + bt * b_b + n * b_c;
+    {acc_t} acc = 0;
+    for (long k = 0; k < K; ++k) {{
+        const {comp} x = {ct.load(dtype, 'A', 'k * a_c')};
+        const {comp} y = {ct.load(dtype, 'B', 'k * b_r')};
+        {step}
+    }}
+    {ct.store(dtype, 'C', 'c_off + bt * M * N + m * N + n', final)}
+}}
+"""
+        return src, [None, i64, i64, i64, i64, None, i64, i64, i64, i64, None, i64, i64, i64, i64]
     i64 = np.int64
     src = f"""{ct.pragmas(dtype)}
 #define TS 16
@@ -223,9 +247,10 @@ def direct_into(rt: Runtime, a: CLBuffer, b: CLBuffer, c: CLBuffer) -> None:
     """C (contiguous batch x M x N) = A @ B with the simple strided kernel."""
     batch, m, k = a.shape
     n = b.shape[2]
-    entry = _direct_cache.get(c.dtype)
+    cpu = rt.facts["kind"] == "cpu"
+    entry = _direct_cache.get((c.dtype, cpu))
     if entry is None:
-        entry = _direct_cache[c.dtype] = _direct_source(c.dtype)
+        entry = _direct_cache[(c.dtype, cpu)] = _direct_source(c.dtype, cpu)
     kern = rt.kernel(entry[0], "gemm_direct", entry[1])
     rt.launch(kern, (_round(n, 16), _round(m, 16), batch), (16, 16, 1), c.base, c.offset, m, n,
               k, a.base, a.offset, a.strides[0], a.strides[1], a.strides[2], b.base, b.offset,
