@@ -50,7 +50,6 @@ def valid(cfg: GemmConfig, dtype: np.dtype, rt: Runtime) -> bool:
     if cfg["KERNEL"] == 1:
         return (wgs <= rt.max_wg and cfg["MWG"] % cfg["MDIMC"] == 0 and cfg["KWG"] == 1
                 and cfg["NWG"] % (cfg["NDIMC"] * cfg["VWN"]) == 0
-                and cfg["MWG"] % vw == 0 and cfg["NWG"] % vw == 0
                 and cfg["VWN"] * dtype.itemsize <= 32)
     if max(cfg["VWM"], cfg["VWN"]) * dtype.itemsize > 16:
         return False  # wider vectors than 128 bits break PoCL's x86 ABI (double8)
@@ -111,8 +110,8 @@ GPU_CANDIDATES: list[GemmConfig] = [
 ]
 #: candidate configurations for CPUs (register-blocked kernel without local memory)
 CPU_CANDIDATES: list[GemmConfig] = [
-    _cpu(4, 16, 8, 1, 1), _cpu(6, 16, 8, 1, 1), _cpu(4, 24, 8, 1, 1), _cpu(8, 8, 8, 1, 1),
-    _cpu(4, 16, 8, 8, 1), _cpu(6, 16, 8, 8, 1), _cpu(4, 16, 8, 4, 4), _cpu(4, 8, 4, 1, 1),
+    _cpu(6, 16, 8, 1, 1), _cpu(4, 16, 8, 1, 1), _cpu(6, 8, 8, 1, 1), _cpu(4, 24, 8, 1, 1),
+    _cpu(8, 8, 8, 1, 1), _cpu(6, 16, 8, 8, 1), _cpu(4, 16, 8, 4, 4), _cpu(4, 8, 4, 1, 1),
 ]
 CANDIDATES = GPU_CANDIDATES + CPU_CANDIDATES
 
@@ -167,8 +166,9 @@ def tiled_into(rt: Runtime, cfg: GemmConfig, a: CLBuffer, b: CLBuffer, c: CLBuff
                      [i32, i32, i32, i32, i32, None, i64, None, i64, None, i64, i64, i64])
     gx = mp // cfg["MWG"] * cfg["MDIMC"]
     gy = np_ // cfg["NWG"] * cfg["NDIMC"]
+    unit = 1 if cpu else vw  # batch strides: elements for the CPU kernel, vectors otherwise
     rt.launch(kern, (gx, gy, batch), (cfg["MDIMC"], cfg["NDIMC"], 1), m, n, mp, np_, kp,
-              at.base, kp * mp // vw, bp.base, kp * np_ // vw, c.base, c.offset, n, m * n)
+              at.base, kp * mp // unit, bp.base, kp * np_ // unit, c.base, c.offset, n, m * n)
 
 
 def _direct_source(dtype: np.dtype, cpu: bool = False) -> tuple[str, list[Any]]:
@@ -180,7 +180,8 @@ def _direct_source(dtype: np.dtype, cpu: bool = False) -> tuple[str, list[Any]]:
         acc_t, step = ct.WIDE[name], f"acc += ({ct.WIDE[name]})x * ({ct.WIDE[name]})y;"
         final = f"as_{s}(({ct.UNSIGNED[name]})acc)"
     else:
-        acc_t, step, final = comp, "acc = fma(x, y, acc);", "acc"
+        # PoCL lowers fma() to slow library calls; plain multiply-add there
+        acc_t, step, final = comp, ("acc += x * y;" if cpu else "acc = fma(x, y, acc);"), "acc"
     i64 = np.int64
     if cpu:
         # CPUs: one output per work-item straight from the (cached) operands; PoCL runs

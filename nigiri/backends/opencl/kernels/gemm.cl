@@ -140,14 +140,16 @@ void gemm_cpu(const int M, const int N, const int Mp, const int Np, const int Kp
     const int n0 = get_global_id(1) * NWI;
     const long batch = get_global_id(2);
     // panel-major packing: this item's A and B panels are contiguous Kp x MWI / Kp x NWI
-    __global const T* A = (__global const T*)(AT + batch * a_bstride) + (long)get_global_id(0) * Kp * MWI;
-    __global const T* B = (__global const T*)(Bp + batch * b_bstride) + (long)get_global_id(1) * Kp * NWI;
+    // (a_bstride / b_bstride count elements here, not vectors)
+    __global const T* A = (__global const T*)AT + batch * a_bstride + (long)get_global_id(0) * Kp * MWI;
+    __global const T* B = (__global const T*)Bp + batch * b_bstride + (long)get_global_id(1) * Kp * NWI;
     TN acc[MWI][NV];
     #pragma unroll
     for (int i = 0; i < MWI; ++i) {
         #pragma unroll
         for (int v = 0; v < NV; ++v) acc[i][v] = (TN)0;
     }
+    #pragma unroll 4
     for (int k = 0; k < Kp; ++k) {
         TN b[NV];
         #pragma unroll
@@ -156,7 +158,7 @@ void gemm_cpu(const int M, const int N, const int Mp, const int Np, const int Kp
         for (int i = 0; i < MWI; ++i) {
             const TN a = (TN)(A[(long)k * MWI + i]);
             #pragma unroll
-            for (int v = 0; v < NV; ++v) acc[i][v] = mad(a, b[v], acc[i][v]);
+            for (int v = 0; v < NV; ++v) acc[i][v] += a * b[v];  // PoCL lowers fma() on vectors to slow calls (measured 2.5x)
         }
     }
     __global T* Cb = C + c_off + batch * c_bstride;
