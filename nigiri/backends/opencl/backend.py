@@ -197,7 +197,11 @@ class OpenCLBackend(Backend):
         return buf.view(buf.offset, shape, strides)
 
     def broadcast_to(self, buf, shape):
-        return broadcast_view(buf, tuple(int(n) for n in shape))
+        shape = tuple(int(n) for n in shape)
+        if not isinstance(buf, CLBuffer):  # the array layer may pass a NumPy scalar
+            value = np.asarray(buf)
+            return self.full(shape, value[()], value.dtype)
+        return broadcast_view(buf, shape)
 
     # ------------------------------------------------------------ elementwise
     def unary(self, op, x):
@@ -398,6 +402,6 @@ class OpenCLBackend(Backend):
     def stats(self):
         out = dict(self.counters)
         out["kernel_compiles"] = self.rt.compiles
-        out["pool_held_bytes"] = int(self.rt.pool.held_blocks)
+        out["pool_held_blocks"] = int(self.rt.pool.held_blocks)
         out["pool_active_blocks"] = int(self.rt.pool.active_blocks)
         return out
