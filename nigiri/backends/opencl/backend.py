@@ -22,7 +22,7 @@ from .buffer import CLBuffer, c_strides, collapse
 from .gemm import default_config, direct_into, tiled_into, use_tiled
 from .indexing import gather_into, nonzero_coords, scatter_from
 from ...arrays.optable import OPS
-from .opcodes import binary_expr, result_dtype, unary_expr
+from .opcodes import binary_expr, result_dtype, unary_expr, vectorizable
 from .platform import device_facts, import_cl, list_devices
 from .reduce import arg_reduce_into, reduce_into
 from .runtime import Runtime
@@ -208,7 +208,8 @@ class OpenCLBackend(Backend):
         out = self._alloc(x.shape, result_dtype(op, x.dtype))
         helpers, expr = unary_expr(op, x.dtype)
         ew.run(self.rt, out, [x], expr, helpers, family=("unary", x.dtype), name=op,
-               members=lambda: self._op_members(1, x.dtype))
+               members=lambda: self._op_members(1, x.dtype),
+               vectorizable=vectorizable(op, x.dtype))
         return out
 
     def binary(self, op, x1, x2):
@@ -221,7 +222,7 @@ class OpenCLBackend(Backend):
         helpers, expr = binary_expr(op, dtype, fp64)
         ew.run(self.rt, out, [x1, x2], expr, helpers, in_dtypes=[dtype, dtype],
                family=("binary", dtype, fp64), name=op,
-               members=lambda: self._op_members(2, dtype))
+               members=lambda: self._op_members(2, dtype), vectorizable=vectorizable(op, dtype))
         return out
 
     def where(self, cond, x1, x2):

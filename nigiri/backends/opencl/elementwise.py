@@ -105,9 +105,37 @@ def _source(entries: Sequence[tuple[str, np.dtype, str, str]], in_dtypes: Sequen
 _families: dict[Any, list[tuple[str, np.dtype, str, str]]] = {}
 
 
+_VEC_BYTES = 32  # one AVX register: float8 / double4 (wider vectors break PoCL's x86 ABI)
+
+
+def _vec_source(out_dtype: np.dtype, in_dtypes: Sequence[np.dtype], scalars: Sequence[bool],
+                expr: str) -> tuple[str, list[Any]]:
+    """A kernel applying ``expr`` to 32-byte vectors of contiguous operands."""
+    _VEC = _VEC_BYTES // out_dtype.itemsize
+    vt = f"{ct.COMPUTE[ct.key(out_dtype)]}{_VEC}"
+    params = ["__global " + ct.STORAGE[ct.key(out_dtype)] + "* out", "const long o_off"]
+    argt: list[Any] = [None, np.int64]
+    loads = []
+    for j, (dt, is_scalar) in enumerate(zip(in_dtypes, scalars)):
+        v = _INPUT_NAMES[j]
+        comp = ct.COMPUTE[ct.key(dt)]
+        if is_scalar:
+            params.append(f"const {comp} {v}")
+            argt.append(ct.scalar_dtype(dt))
+        else:
+            params += [f"__global const {ct.STORAGE[ct.key(dt)]}* {v}_p", f"const long {v}_off"]
+            argt += [None, np.int64]
+            loads.append(f"    const {comp}{_VEC} {v} = vload{_VEC}(i, {v}_p + {v}_off);")
+    src = (ct.pragmas(out_dtype, *in_dtypes)
+           + f"__kernel void ewv({', '.join(params)}) {{\n"
+           "    const long i = get_global_id(0);\n" + "\n".join(loads) + "\n"
+           f"    vstore{_VEC}(({vt})({expr}), i, out + o_off);\n}}\n")
+    return src, argt
+
+
 def run(rt: Runtime, out: CLBuffer, inputs: Sequence[Any], expr: str, helpers: str = "",
         in_dtypes: Sequence[np.dtype] | None = None, family: Any = None, name: str = "k",
-        members: Any = None) -> None:
+        members: Any = None, vectorizable: bool = False) -> None:
     """Compute ``out[...] = expr`` elementwise over broadcast ``inputs``.
 
     ``inputs`` are CLBuffers (broadcastable to ``out.shape``) or NumPy scalars, bound
@@ -119,6 +147,12 @@ def run(rt: Runtime, out: CLBuffer, inputs: Sequence[Any], expr: str, helpers: s
     ``(name, out_dtype, expr, helpers)`` of the whole family, this call's ``name``
     among them) builds every member in one program, so later calls of sibling ops
     with the same layout cost no compilation.
+
+    ``vectorizable`` says ``expr`` is valid on OpenCL vector types (plain arithmetic and
+    math builtins, float32/float64 operands). On CPU devices, fully contiguous calls
+    then run 32-byte vector code for the bulk: PoCL vectorises loads and arithmetic
+    across work-items by itself but not calls to math builtins, which run about 13x
+    faster on explicit vectors (1M-element float32 log: 37 ms scalar, 2.9 ms float8).
     """
     n = out.size
     if n == 0:
@@ -168,4 +202,20 @@ def run(rt: Runtime, out: CLBuffer, inputs: Sequence[Any], expr: str, helpers: s
         ai += 1
     if not all(contig):
         args += list(cshape)
+    _VEC = _VEC_BYTES // out.dtype.itemsize
+    if vectorizable and all(contig) and rt.facts["kind"] == "cpu" and n >= 4 * _VEC:
+        vkey = ("vec", expr, out.dtype, tuple(in_dtypes), tuple(scalars))
+        ventry = _sources.get(vkey)
+        if ventry is None:
+            ventry = _sources[vkey] = _vec_source(out.dtype, in_dtypes, scalars, expr)
+        vkern = rt.kernel(ventry[0], "ewv", ventry[1])
+        vargs: list[Any] = [out.base, out.offset]
+        for x, dt, is_scalar in zip(inputs, in_dtypes, scalars):
+            vargs += [ct.scalar_dtype(dt)(x)] if is_scalar else [x.base, x.offset]
+        nv = n // _VEC
+        rt.launch_exact(vkern, nv, *vargs, local=64)
+        if n - nv * _VEC:  # the tail, with the scalar kernel at a global offset
+            rest = n - nv * _VEC
+            kern(rt.queue, (rest,), (rest,), *args, global_offset=(nv * _VEC,))
+        return
     rt.launch_exact(kern, n, *args)

@@ -15,7 +15,7 @@ import numpy as np
 
 from .ctypes import BITS, COMPUTE, STORAGE, UNSIGNED, WIDE, key, kind
 
-__all__ = ["unary_expr", "binary_expr", "result_dtype"]
+__all__ = ["unary_expr", "binary_expr", "result_dtype", "vectorizable", "VECTORIZABLE"]
 
 _FLOAT_FUNCS = {
     "acos": "acos", "acosh": "acosh", "asin": "asin", "asinh": "asinh", "atan": "atan",
@@ -27,6 +27,17 @@ _FLOAT_FUNCS = {
 _BOOL_RESULT = {"isfinite", "isinf", "isnan", "logical_not", "signbit", "equal", "not_equal",
                 "greater", "greater_equal", "less", "less_equal", "logical_and",
                 "logical_or", "logical_xor"}
+
+
+#: ops whose float expression is valid on OpenCL vector types as written
+VECTORIZABLE = frozenset(_FLOAT_FUNCS) | {"abs", "negative", "positive", "square", "add",
+                                          "subtract", "multiply", "divide", "atan2",
+                                          "copysign", "hypot", "pow"}
+
+
+def vectorizable(op: str, dtype: np.dtype) -> bool:
+    """True when ``op`` on ``dtype`` may run on explicit float vectors."""
+    return op in VECTORIZABLE and np.dtype(dtype) in (np.float32, np.float64)
 
 
 def result_dtype(op: str, dtype: np.dtype) -> np.dtype:

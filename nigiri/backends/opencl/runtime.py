@@ -4,10 +4,10 @@ Generators put related kernels (all unary ops of a dtype and layout, all casts f
 dtype, ...) into one program: building a program has a fixed cost (PoCL spends about
 0.1 s even on a cache hit) that one build then spreads over the whole family.
 
-Programs are built once per (context, source, options) and kept in memory; pyopencl
-also keeps the built binaries in its on-disk cache (keyed by source, options and
-device), so a second process skips the compiler wherever the driver can return
-binaries (PoCL, NVIDIA, AMD, Intel all can).
+Programs are built once per (context, source, options) and kept in memory. On disk,
+the driver's own source-build cache serves later processes (PoCL's kcache under
+~/.cache/pocl, NVIDIA's ComputeCache; pyopencl defers to these where the ICD has one
+and keeps its own binary cache for the others).
 """
 
 from __future__ import annotations
