@@ -214,8 +214,6 @@ def run(rt: Runtime, out: CLBuffer, inputs: Sequence[Any], expr: str, helpers: s
             vargs += [ct.scalar_dtype(dt)(x)] if is_scalar else [x.base, x.offset]
         nv = n // _VEC
         rt.launch_exact(vkern, nv, *vargs, local=64)
-        if n - nv * _VEC:  # the tail, with the scalar kernel at a global offset
-            rest = n - nv * _VEC
-            kern(rt.queue, (rest,), (rest,), *args, global_offset=(nv * _VEC,))
+        rt.launch_tail(kern, nv * _VEC, n, *args)  # the tail, with the scalar kernel
         return
     rt.launch_exact(kern, n, *args)

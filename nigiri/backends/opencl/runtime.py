@@ -46,6 +46,9 @@ class Runtime:
         self._kernels: dict[tuple, Any] = {}
         self._programs: dict[tuple, Any] = {}
         self._lock = threading.Lock()
+        # a pyopencl kernel call sets arguments, then enqueues: two threads sharing a
+        # cached kernel object must not interleave those steps
+        self._launch_lock = threading.Lock()
         self.compiles = 0
 
     # ------------------------------------------------------------------ memory
@@ -110,7 +113,9 @@ class Runtime:
         """Enqueue ``kernel``; skipped when the global size is empty."""
         if any(g == 0 for g in gsize):
             return None
-        return kernel(self.queue, tuple(gsize), None if lsize is None else tuple(lsize), *args)
+        with self._launch_lock:
+            return kernel(self.queue, tuple(gsize), None if lsize is None else tuple(lsize),
+                          *args)
 
     def launch1d(self, kernel: Any, n: int, *args: Any, local: int = 256) -> Any:
         """Enqueue a 1-d kernel over ``n`` items (global size rounded up to ``local``)."""
@@ -118,7 +123,8 @@ class Runtime:
             return None
         local = min(local, self.max_wg)
         g = (n + local - 1) // local * local
-        return kernel(self.queue, (g,), (local,), *args)
+        with self._launch_lock:
+            return kernel(self.queue, (g,), (local,), *args)
 
     def launch_exact(self, kernel: Any, n: int, *args: Any, local: int = 256) -> None:
         """Enqueue a 1-d kernel over exactly ``n`` items, for kernels without a bounds
@@ -127,10 +133,17 @@ class Runtime:
         a 1M-element add runs about 6x slower with it.)"""
         local = min(local, self.max_wg)
         main = n // local * local
-        if main:
-            kernel(self.queue, (main,), (local,), *args)
-        if n - main:
-            kernel(self.queue, (n - main,), (n - main,), *args, global_offset=(main,))
+        with self._launch_lock:
+            if main:
+                kernel(self.queue, (main,), (local,), *args)
+            if n - main:
+                kernel(self.queue, (n - main,), (n - main,), *args, global_offset=(main,))
+
+    def launch_tail(self, kernel: Any, start: int, n: int, *args: Any) -> None:
+        """Enqueue items ``start .. n-1`` of a 1-d kernel as one work-group."""
+        if n > start:
+            with self._launch_lock:
+                kernel(self.queue, (n - start,), (n - start,), *args, global_offset=(start,))
 
     def finish(self) -> None:
         self.queue.finish()

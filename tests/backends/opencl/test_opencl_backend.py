@@ -183,3 +183,17 @@ def test_synchronize_and_stats(be) -> None:
     be.synchronize()
     s = be.stats()
     assert "host_round_trips" in s and s["kernel_compiles"] >= 1
+
+
+def test_threads_share_cached_kernels(be) -> None:
+    """Concurrent launches of one cached kernel keep their own arguments."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def work(i: int) -> bool:
+        host = np.full(1000, i, np.float32)
+        d = be.from_host(host, True)
+        out = be.to_host(be.binary("add", d, d))
+        return bool(np.all(out == 2 * i))
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(pool.map(work, range(40)))
