@@ -21,7 +21,7 @@ from ..._config import cache_dir
 from .gemm import CANDIDATES, GemmConfig, candidates_for, default_config, tiled_into, valid
 from .runtime import Runtime
 
-__all__ = ["cached_config", "tune", "cache_path"]
+__all__ = ["cached_config", "cached_small_config", "tune", "cache_path"]
 
 
 def cache_path(rt: Runtime) -> str:
@@ -58,6 +58,16 @@ def cached_config(rt: Runtime, dtype: np.dtype) -> GemmConfig | None:
     entry = _read(cache_path(rt)).get(np.dtype(dtype).name)
     if isinstance(entry, dict) and isinstance(entry.get("config"), dict):
         cfg = {k: int(v) for k, v in entry["config"].items()}
+        if set(cfg) == set(CANDIDATES[0]) and valid(cfg, np.dtype(dtype), rt):
+            return cfg
+    return None
+
+
+def cached_small_config(rt: Runtime, dtype: np.dtype) -> GemmConfig | None:
+    """The tuned small-tile configuration for ``dtype`` stored on disk, if any."""
+    entry = _read(cache_path(rt)).get(np.dtype(dtype).name)
+    if isinstance(entry, dict) and isinstance(entry.get("small_config"), dict):
+        cfg = {k: int(v) for k, v in entry["small_config"].items()}
         if set(cfg) == set(CANDIDATES[0]) and valid(cfg, np.dtype(dtype), rt):
             return cfg
     return None
@@ -100,7 +110,11 @@ def tune(rt: Runtime, dtype: np.dtype, alloc: Any, size: int | None = None,
         results.append({"config": cfg, "seconds": t, "gflops": gflops})
         if t < best_t:
             best, best_t = cfg, t
-    record = {"config": best, "size": size, "results": results,
+    # the best configuration with small tiles, for products too small to give every
+    # compute unit a work-group with the big tiles
+    small = [r for r in results if "gflops" in r and r["config"]["MWG"] * r["config"]["NWG"] <= 64 * 64]
+    small_cfg = max(small, key=lambda r: r["gflops"])["config"] if small else None
+    record = {"config": best, "small_config": small_cfg, "size": size, "results": results,
               "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     path = cache_path(rt)
     data = _read(path)

@@ -48,6 +48,7 @@ class OpenCLBackend(Backend):
         self.rt = Runtime(list_devices()[index], self.device_name)
         f = self.rt.facts
         self._gemm_cfg: dict[np.dtype, dict] = {}
+        self._gemm_small: dict[np.dtype, dict] = {}
         from .nn import register_fast_paths
 
         names = register_fast_paths(self)
@@ -291,6 +292,23 @@ class OpenCLBackend(Backend):
         self._gemm_cfg[dtype] = cfg
         return cfg
 
+    def gemm_small_config(self, dtype: np.dtype) -> dict | None:
+        """Small-tile parameters for products with fewer big tiles than compute units:
+        the tuner's best small-tile candidate, else the first valid one."""
+        from .autotune import cached_small_config
+        from .gemm import GPU_CANDIDATES, valid
+
+        dtype = np.dtype(dtype)
+        cfg = self._gemm_small.get(dtype)
+        if cfg is None:
+            cfg = cached_small_config(self.rt, dtype) or next(
+                (c for c in GPU_CANDIDATES
+                 if c["MWG"] * c["NWG"] <= 64 * 64 and valid(c, dtype, self.rt)), None)
+            if cfg is None:
+                return None
+            self._gemm_small[dtype] = cfg
+        return cfg
+
     def tune_gemm(self, dtype: Any = np.float32, size: int | None = None,
                   candidates: list[dict] | None = None) -> dict[str, Any]:
         """Run the GEMM autotuner now (stores the choice on disk) and return its record."""
@@ -298,6 +316,9 @@ class OpenCLBackend(Backend):
 
         rec = tune(self.rt, np.dtype(dtype), self._alloc, size=size, candidates=candidates)
         self._gemm_cfg[np.dtype(dtype)] = rec["config"]
+        self._gemm_small.pop(np.dtype(dtype), None)
+        if rec.get("small_config"):
+            self._gemm_small[np.dtype(dtype)] = rec["small_config"]
         return rec
 
     def matmul(self, x1, x2):
@@ -325,6 +346,10 @@ class OpenCLBackend(Backend):
         c3 = out.view(0, (batch, m, n), (m * n, n, 1))
         if use_tiled(out.dtype, m, n, k):
             cfg = self.gemm_config(out.dtype, m * n * k)
+            if cfg["KERNEL"] == 0 and self.rt.facts["kind"] != "cpu":
+                tiles = -(-m // cfg["MWG"]) * -(-n // cfg["NWG"]) * batch
+                if tiles < self.rt.facts["compute_units"]:
+                    cfg = self.gemm_small_config(out.dtype) or cfg
             tiled_into(self.rt, cfg, a3, b3, c3, self._alloc)
         else:
             direct_into(self.rt, a3, b3, c3)

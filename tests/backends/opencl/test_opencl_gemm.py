@@ -118,3 +118,28 @@ def test_autotuner_caches_choice_per_device(be, h, tmp_path, monkeypatch: pytest
     b = rng.standard_normal((70, 90)).astype(np.float32)
     _check(be, a, b, be.from_host(a, True), be.from_host(b, True), "tuned")
     be._gemm_cfg.clear()
+
+
+def test_small_products_use_small_tiles_on_gpus(be, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fewer big tiles than compute units: the small-tile configuration is used."""
+    import nigiri.backends.opencl.backend as backend_mod
+
+    seen = []
+    real = backend_mod.tiled_into
+
+    def spy(rt, cfg, *args):
+        seen.append(cfg)
+        return real(rt, cfg, *args)
+
+    monkeypatch.setattr(backend_mod, "tiled_into", spy)
+    monkeypatch.setitem(be.rt.facts, "kind", "gpu")
+    monkeypatch.setitem(be.rt.facts, "compute_units", 1000)
+    big = next(c for c in GPU_CANDIDATES if c["MWG"] == 128 and valid(c, np.dtype(np.float32), be.rt))
+    monkeypatch.setitem(be._gemm_cfg, np.dtype(np.float32), big)
+    a = rng.standard_normal((200, 64)).astype(np.float32)
+    b = rng.standard_normal((64, 300)).astype(np.float32)
+    _check(be, a, b, be.from_host(a, True), be.from_host(b, True), "small tiles")
+    assert seen and seen[-1]["MWG"] * seen[-1]["NWG"] <= 64 * 64
+    monkeypatch.setitem(be.rt.facts, "compute_units", 1)
+    _check(be, a, b, be.from_host(a, True), be.from_host(b, True), "big tiles")
+    assert seen[-1] == big
