@@ -16,7 +16,7 @@ import numpy as np
 
 from ..capabilities import Capabilities
 from ..contract import Backend
-from . import ctypes as ct
+from . import cltypes as ct
 from . import elementwise as ew
 from .buffer import CLBuffer, c_strides, collapse
 from .gemm import default_config, direct_into, tiled_into, use_tiled

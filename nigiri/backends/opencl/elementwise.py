@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import ctypes as ct
+from . import cltypes as ct
 from .buffer import CLBuffer, c_strides, collapse
 from .runtime import Runtime
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import ctypes as ct
+from . import cltypes as ct
 from .buffer import CLBuffer
 from .runtime import Runtime
 

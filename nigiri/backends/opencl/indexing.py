@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from . import ctypes as ct
+from . import cltypes as ct
 from .buffer import CLBuffer, collapse
 from .reduce import offset_code
 from .runtime import Runtime

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .ctypes import BITS, COMPUTE, STORAGE, UNSIGNED, WIDE, key, kind
+from .cltypes import BITS, COMPUTE, STORAGE, UNSIGNED, WIDE, key, kind
 
 __all__ = ["unary_expr", "binary_expr", "result_dtype", "vectorizable", "VECTORIZABLE"]
 

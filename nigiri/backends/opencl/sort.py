@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from . import ctypes as ct
+from . import cltypes as ct
 from .buffer import CLBuffer, c_strides, collapse
 from .reduce import offset_code
 from .runtime import Runtime
