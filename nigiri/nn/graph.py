@@ -27,7 +27,6 @@ from nigiri.arrays.device import device_of, resolve_device
 
 from .init import initialize, layer_rng
 from .layers.base import Context, Layer, LayerError, layer_type
-from ._rng import NNRandom
 
 __all__ = ["Network", "PHASES", "load_definition"]
 
@@ -161,7 +160,8 @@ class Network:
                     layer.sample_shape = tuple(int(d) for d in input_shape)
         self.plans = {phase: self._plan(phase) for phase in PHASES}
         self._check_weights_agree()
-        self.rng = NNRandom(self.seed)
+        #: the stream for dropout and augmentation (ng.random: same numbers on every backend)
+        self.rng = ng.random.Generator(_rng_seed(self.seed), device=self.backend)
         self.grads: dict[str, Any] = {}
         self._init_weights()
         out = self.definition.get("output")
@@ -300,6 +300,9 @@ class Network:
                     store[k] = ng.asarray(v, device=be)
             if hasattr(layer, "_consts"):
                 layer._consts.clear()
+        state = self.rng.state()
+        self.rng = ng.random.Generator(state["seed"], device=be)
+        self.rng.set_state(state)
         self.backend = be
         self.grads = {}
         return self
@@ -477,6 +480,11 @@ class Network:
 
     def __repr__(self) -> str:
         return f"<Network {self.name!r}: {len(self.layers)} layers on {self.backend.device_name}>"
+
+
+def _rng_seed(seed: int) -> int:
+    """The layer stream's seed: distinct from the same seed's other streams."""
+    return (int(seed) * 0x9E3779B97F4A7C15 + 0x6E6E) & 0xFFFFFFFFFFFFFFFF
 
 
 def _toposort(active: list[Layer], deps: dict[str, list[str]], phase: str) -> list[Layer]:

@@ -22,7 +22,6 @@ import numpy as np
 import nigiri as ng
 
 from ._atomic import atomic_write_bytes
-from ._rng import NNRandom
 from .data.loader import DataLoader
 from .graph import Network
 from .io import Checkpoint, load_checkpoint, save_checkpoint
@@ -179,7 +178,7 @@ class Trainer:
                       batch_size=train_data.batch_size)
         net.set_state(ck.model, source=f"weights in {ck.path}")
         if "rng" in st:
-            net.rng = NNRandom.from_state(st["rng"])
+            net.rng.set_state(st["rng"])
         opt = optimizer_from_config(ck.optimizer)
         opt.load_state(ck.optimizer, ck.optimizer_arrays, net.backend)
         trainer = cls(net, opt, train_data, test_data,

@@ -172,8 +172,8 @@ class DataAugmentation(Layer):
         else:
             dev = x.device
             if self.cfg["random_crop"]:
-                oy = ctx.rng.integers(0, hp - ch + 1, (n,), device=dev)
-                ox = ctx.rng.integers(0, wp - cw + 1, (n,), device=dev)
+                oy = ctx.rng.integers(0, hp - ch + 1, (n,))
+                ox = ctx.rng.integers(0, wp - cw + 1, (n,))
             else:
                 oy = ng.full((n,), (hp - ch) // 2, dtype=ng.int64, device=dev)
                 ox = ng.full((n,), (wp - cw) // 2, dtype=ng.int64, device=dev)
@@ -182,7 +182,7 @@ class DataAugmentation(Layer):
             rows = ng.reshape(oy, (n, 1)) + ng.reshape(ar_h, (1, ch))
             cols = ng.reshape(ox, (n, 1)) + ng.reshape(ar_w, (1, cw))
             if self.cfg["random_flip"]:
-                flip = ctx.rng.uniform((n,), device=dev) < 0.5
+                flip = ctx.rng.bernoulli(0.5, (n,))
                 rev = ng.reshape(ox, (n, 1)) + ng.reshape(ar_w[::-1], (1, cw))
                 cols = ng.where(ng.reshape(flip, (n, 1)), rev, cols)
             ni = ng.reshape(ng.arange(n, dtype=ng.int64, device=dev), (n, 1, 1, 1))
