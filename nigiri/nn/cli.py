@@ -154,7 +154,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         if not args.net:
             raise ValueError("train: give a network (zoo name or JSON file) or --resume CKPT")
-        probe = Network.from_json(args.net)
+        probe = Network.from_json(args.net, weights=False)
         s = _settings(args, probe.recipe)
         net = Network.from_json(args.net, device=args.backend, seed=args.seed,
                                 batch_size=s["batch_size"])
@@ -210,7 +210,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     """``nigiri summary``."""
     from .graph import Network
 
-    net = Network.from_json(args.net, input_shape=args.input_shape)
+    net = Network.from_json(args.net, input_shape=args.input_shape, weights=False)
     desc = net.definition.get("description")
     if desc:
         print(f"{net.name}: {desc}")

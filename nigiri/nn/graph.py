@@ -57,7 +57,12 @@ def load_definition(source: Any) -> dict[str, Any]:
     if isinstance(source, (str, os.PathLike)):
         text = str(source)
         path = Path(text)
-        if path.suffix == ".json" or path.is_file():
+        if isinstance(source, str) and text.lstrip().startswith(("[", "{")):
+            try:
+                raw = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"network definition is not valid JSON ({exc})") from None
+        elif path.suffix == ".json" or path.is_file():
             try:
                 raw = json.loads(path.read_text())
             except FileNotFoundError:
@@ -65,11 +70,6 @@ def load_definition(source: Any) -> dict[str, Any]:
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{path}: not valid JSON ({exc})") from None
             name = path.stem
-        elif text.lstrip().startswith(("[", "{")):
-            try:
-                raw = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"network definition is not valid JSON ({exc})") from None
         else:
             from .zoo import zoo_definition
 
@@ -137,7 +137,8 @@ class Network:
     """
 
     def __init__(self, definition: Any, *, device: Any = None, seed: int = 0,
-                 batch_size: int = 1, input_shape: Sequence[int] | None = None) -> None:
+                 batch_size: int = 1, input_shape: Sequence[int] | None = None,
+                 weights: bool = True) -> None:
         self.definition = load_definition(definition)
         self.name: str = str(self.definition.get("name"))
         self.recipe: dict[str, Any] = dict(self.definition.get("recipe") or {})
@@ -163,7 +164,8 @@ class Network:
         #: the stream for dropout and augmentation (ng.random: same numbers on every backend)
         self.rng = ng.random.Generator(_rng_seed(self.seed), device=self.backend)
         self.grads: dict[str, Any] = {}
-        self._init_weights()
+        if weights:
+            self._init_weights()
         out = self.definition.get("output")
         if out is None:
             plan = self.plans["test"]
@@ -178,10 +180,18 @@ class Network:
     # ----------------------------------------------------------------- building
     @classmethod
     def from_json(cls, source: Any, *, device: Any = None, seed: int = 0, batch_size: int = 1,
-                  input_shape: Sequence[int] | None = None) -> "Network":
-        """Build a network from a JSON file path, zoo name, JSON text, list or dict."""
+                  input_shape: Sequence[int] | None = None, weights: bool = True) -> "Network":
+        """Build a network from a JSON file path, zoo name, JSON text, list or dict.
+
+        ``input_shape`` overrides the data layers' per-sample shape; ``weights=False``
+        only checks the graph and infers shapes (no memory for weights: ``summary``).
+        """
         return cls(source, device=device, seed=seed, batch_size=batch_size,
-                   input_shape=input_shape)
+                   input_shape=input_shape, weights=weights)
+
+    def shapes(self, phase: str = "test") -> dict[str, tuple[int, ...]]:
+        """Inferred shape of every blob of ``phase`` (batch = ``batch_size``)."""
+        return dict(self.plans[phase].shapes)
 
     def _plan(self, phase: str) -> _Plan:
         active = [layer for layer in self.layers if layer.phase is None or phase in layer.phase]

@@ -291,7 +291,9 @@ class Trainer:
                                "train_accuracy": part["correct"] / ns,
                                "seconds": part["seconds"],
                                "images_per_second": part["samples"] / max(part["seconds"], 1e-9),
-                               "lr": self.optimizer.lr, "step": self.optimizer.step_count}
+                               "lr": self.optimizer.base_lr * self.optimizer.schedule.factor(
+                                   max(self.optimizer.step_count - 1, 0)),
+                               "step": self.optimizer.step_count}
         if self.test_data is not None:
             t = time.perf_counter()
             ev = evaluate(self.net, self.test_data)
