@@ -334,8 +334,8 @@ class Network:
         for layer in self.layers:
             for store in (layer.weights, layer.buffers):
                 for k in store:
-                    host = np.asarray(arrays[f"{layer.name}.{k}"], dtype=np.float32)
-                    store[k] = ng.asarray(host, device=self.backend)
+                    host = np.array(arrays[f"{layer.name}.{k}"], dtype=np.float32)  # a copy:
+                    store[k] = ng.asarray(host, device=self.backend)  # updates never alias the caller's
 
     # ----------------------------------------------------------------- running
     def _feeds(self, plan: _Plan, inputs: Any) -> dict[str, Any]:
