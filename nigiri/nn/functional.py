@@ -155,20 +155,24 @@ def conv2d_backward(x: Array, w: Array, dy: Array, stride: tuple[int, int] = (1,
 # ---------------------------------------------------------------- pooling
 def pool2d(x: Array, kind: str, ksize: tuple[int, int], stride: tuple[int, int],
            padding: tuple[int, int] = (0, 0), ceil_mode: bool = False,
-           count_include_pad: bool = True) -> tuple[Array, Any]:
+           count_include_pad: bool = True, need_index: bool = True) -> tuple[Array, Any]:
     """Max (``kind='max'``) or average (``'avg'``) pooling, NCHW; returns ``(y, index)``
-    where ``index`` (max only) is handed back to ``pool2d_backward``."""
+    where ``index`` (max only) is handed back to ``pool2d_backward`` (the composite
+    skips it when ``need_index`` is False: inference)."""
     fp = fast_path(x, "pool2d_forward") if (kind == "max" or count_include_pad) else None
     if fp is not None:
         y, idx = fp(x._buf, kind, ksize, stride, padding, ceil_mode)
         return _wrap(y, x), idx
-    return _im2col.pool2d_composite(x, kind, ksize, stride, padding, ceil_mode, count_include_pad)
+    return _im2col.pool2d_composite(x, kind, ksize, stride, padding, ceil_mode, count_include_pad,
+                                    need_index)
 
 
 def pool2d_backward(dy: Array, x: Array, index: Any, kind: str, ksize: tuple[int, int],
                     stride: tuple[int, int], padding: tuple[int, int] = (0, 0),
                     ceil_mode: bool = False, count_include_pad: bool = True) -> Array:
     """Gradient of ``pool2d`` with respect to ``x``."""
+    if kind == "max" and index is None:  # forward ran without it (test phase): recompute
+        _, index = _im2col.pool2d_composite(x, kind, ksize, stride, padding, ceil_mode)
     fp = fast_path(x, "pool2d_backward") if (kind == "max" or count_include_pad) else None
     if fp is not None and not isinstance(index, Array):
         return _wrap(fp(dy._buf, x._buf, index, kind, ksize, stride, padding, ceil_mode), x)
