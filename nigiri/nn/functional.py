@@ -28,6 +28,8 @@ __all__ = [
 
 conv_out_size = _im2col.conv_out_size
 pool_out_size = _im2col.pool_out_size
+#: the ignore label handed to fast paths when none is set (labels are >= 0)
+_NO_IGNORE = -100
 _enabled: contextvars.ContextVar[bool] = contextvars.ContextVar("nigiri_nn_fast", default=True)
 
 
@@ -211,7 +213,7 @@ def softmax_cross_entropy(logits: Array, labels: Array,
     Returns ``(loss [N], probs [N, K])``."""
     fp = fast_path(logits, "softmax_xent_forward")
     if fp is not None:
-        loss, probs = fp(logits._buf, labels._buf, ignore_index)
+        loss, probs = fp(logits._buf, labels._buf, _NO_IGNORE if ignore_index is None else ignore_index)
         return _wrap(loss, logits), _wrap(probs, logits)
     logp = log_softmax(logits, axis=1)
     onehot, valid = _onehot_valid(labels, logits.shape[1], ignore_index, logits.dtype)
@@ -225,7 +227,8 @@ def softmax_cross_entropy_backward(probs: Array, labels: Array, dloss: Array,
     gradient ``dloss`` ``[N]`` of the per-sample losses."""
     fp = fast_path(probs, "softmax_xent_backward")
     if fp is not None:
-        return _wrap(fp(probs._buf, labels._buf, dloss._buf, ignore_index), probs)
+        ignore = _NO_IGNORE if ignore_index is None else ignore_index
+        return _wrap(fp(probs._buf, labels._buf, dloss._buf, ignore), probs)
     onehot, valid = _onehot_valid(labels, probs.shape[1], ignore_index, probs.dtype)
     return (probs - onehot) * ng.reshape(dloss * valid, (-1, 1))
 

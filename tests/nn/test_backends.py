@@ -187,3 +187,85 @@ def test_fast_paths_agree_with_composites(backend: str) -> None:
         _close(res[0], res[1], f"{kind} update")
         checked.append(kind)
     assert checked
+
+
+def test_fast_path_dispatch_and_calling_convention() -> None:
+    """Fast paths registered on a device (here: the test suite's fake device, wrapping
+    the composites at buffer level with DESIGN section 3's signatures) are called by
+    the layers and optimizers, and training gives the numpy reference's numbers."""
+    from collections import Counter
+
+    from nigiri.arrays.array import Array
+    from nigiri.nn import Network
+    from nigiri.nn.optim import make_optimizer
+
+    be = registry.get_device("fake:0")
+    calls: Counter = Counter()
+
+    def A(b):
+        return None if b is None else Array._new(b, be)
+
+    def B(a):
+        return None if a is None else a._buf
+
+    def wrap(name, fn):
+        def call(*args, **kwargs):
+            calls[name] += 1
+            with F.use_fast_paths(False):
+                return fn(*args, **kwargs)
+        be.register_fast_path(name, call)
+
+    wrap("conv2d_forward", lambda x, w, b, *, stride, padding, dilation, groups:
+         B(F.conv2d(A(x), A(w), A(b), stride, padding, dilation, groups)[0]))
+    wrap("conv2d_backward", lambda x, w, dy, *, stride, padding, dilation, groups, need:
+         tuple(B(g) for g in F.conv2d_backward(A(x), A(w), A(dy), stride, padding, dilation, groups, need)))
+    wrap("pool2d_forward", lambda x, kind, k, s, p, ceil:
+         tuple(B(v) for v in F.pool2d(A(x), kind, k, s, p, ceil)))
+    wrap("pool2d_backward", lambda dy, x, idx, kind, k, s, p, ceil:
+         B(F.pool2d_backward(A(dy), A(x), A(idx), kind, k, s, p, ceil)))
+    wrap("softmax_xent_forward", lambda logits, labels, ignore:
+         tuple(B(v) for v in F.softmax_cross_entropy(A(logits), A(labels), ignore)))
+    wrap("softmax_xent_backward", lambda probs, labels, dloss, ignore:
+         B(F.softmax_cross_entropy_backward(A(probs), A(labels), A(dloss), ignore)))
+    wrap("batchnorm_forward", lambda x, g, b, rm, rv, *, momentum, eps, training:
+         tuple(B(v) for v in F.batch_norm(A(x), A(g), A(b), A(rm), A(rv), momentum, eps, training)))
+    wrap("batchnorm_backward", lambda dy, x, g, mean, invstd:
+         tuple(B(v) for v in F.batch_norm_backward(A(dy), A(x), A(g), A(mean), A(invstd))))
+
+    def sgd(p, g, v, *, lr, momentum, weight_decay, nesterov):
+        pa, ga, va = A(p), A(g), A(v)
+        d = ga + weight_decay * pa
+        va *= momentum
+        va += d
+        pa -= lr * (d + momentum * va if nesterov else va)
+
+    wrap("sgd_update", sgd)
+    spec = [
+        {"type": "data", "name": "d", "outputs": ["x", "y"], "params": {"shape": [2, 8, 8]}},
+        {"type": "convolution_2d", "name": "c", "inputs": ["x"], "params": {"out_channels": 3, "kernel_size": 3}},
+        {"type": "batch_normalization", "name": "bn", "inputs": ["c"]},
+        {"type": "pooling_2d", "name": "p", "inputs": ["bn"], "params": {"kernel_size": 2}},
+        {"type": "linear", "name": "fc", "inputs": ["p"], "params": {"out_features": 4}},
+        {"type": "softmax_cross_entropy", "name": "loss", "inputs": ["fc", "y"]},
+    ]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, 2, 8, 8)).astype(np.float32)
+    y = rng.integers(0, 4, 5)
+    losses = {}
+    try:
+        for dev in ("numpy", "fake:0"):
+            net = Network.from_json(spec, device=dev, seed=3)
+            opt = make_optimizer("momentum", lr=0.1, weight_decay=0.01)
+            out = []
+            for _ in range(3):
+                blobs = net.forward((ng.asarray(x, device=dev), ng.asarray(y, device=dev)))
+                net.backward()
+                opt.step(net.params(), net.grads)
+                out.append(float(blobs["loss"]))
+            losses[dev] = out
+    finally:
+        be._fast_paths.clear()
+    assert set(calls) == {"conv2d_forward", "conv2d_backward", "pool2d_forward", "pool2d_backward",
+                          "softmax_xent_forward", "softmax_xent_backward", "batchnorm_forward",
+                          "batchnorm_backward", "sgd_update"}
+    np.testing.assert_allclose(losses["fake:0"], losses["numpy"], rtol=1e-5)
