@@ -100,3 +100,25 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(small_net: Path, tmp_path: 
     assert "interrupted at" in stdout and "checkpoint written to" in stdout
     saved = stdout.strip().splitlines()[-1].split("checkpoint written to ")[-1]
     assert Path(saved).is_file()
+
+
+def test_train_from_an_idx_folder_with_progress_bar(small_net: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    import numpy as np
+
+    from nigiri.nn.data import write_idx
+
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "mnist"
+    for split, n in (("train", 300), ("t10k", 100)):
+        write_idx(folder / f"{split}-images-idx3-ubyte.gz", rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
+        write_idx(folder / f"{split}-labels-idx1-ubyte", rng.integers(0, 10, n).astype(np.uint8))
+    out = tmp_path / "run"
+    assert main(["train", str(small_net), "--data-dir", str(folder), "--out", str(out),
+                 "--batch-size", "50", "--optimizer", "adamw", "--lr", "0.001",
+                 "--schedule", "step", "--step-size", "1", "--accumulate", "2"]) == 0
+    captured = capsys.readouterr()
+    assert "300 train / 100 test" in captured.out and "adamw lr 0.001 (step), batch 50" in captured.out
+    assert "epoch 1/1" in captured.err and "img_s" in captured.err  # the tqdm bar
+    assert main(["evaluate", str(out), "--data-dir", str(folder), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["samples"] == 100
