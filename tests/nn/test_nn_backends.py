@@ -11,7 +11,7 @@ import nigiri.backends as registry
 from nigiri.nn import functional as F
 from nigiri.nn.layers.base import Context
 
-from nn_gradcheck import make_layer
+from nigiri.nn.gradcheck import make_layer
 
 
 def _available() -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nn_gradcheck import check_gradients, make_layer
+from nigiri.nn.gradcheck import check_gradients, make_layer
 
 R = np.random.default_rng(0)
 
