@@ -16,6 +16,8 @@ CASES = [
     ("convolution_2d", {"out_channels": 4, "kernel_size": [3, 2], "stride": [2, 1], "padding": [1, 2],
                         "dilation": [1, 2], "groups": 2, "bias": False}, [(2, 2, 6, 7)]),
     ("convolution_2d", {"out_channels": 2, "kernel_size": 1, "stride": 2}, [(1, 3, 5, 4)]),
+    ("convolution_2d", {"out_channels": 3, "kernel_size": [2, 3], "stride": [2, 1], "padding": 1,
+                        "dilation": [1, 2]}, [(2, 9, 3, 5)]),  # wide-channel unfold layout
     ("pooling_2d", {"mode": "max", "kernel_size": 2}, [(2, 2, 4, 4)]),
     ("pooling_2d", {"mode": "max", "kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}, [(1, 2, 6, 6)]),
     ("pooling_2d", {"mode": "avg", "kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}, [(1, 2, 6, 6)]),
