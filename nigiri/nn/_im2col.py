@@ -83,12 +83,25 @@ def _stack(xp: Any, k: Pair, s: Pair, d: Pair, out: Pair) -> Any:
     return Array._new(cols, be)
 
 
-def _fold(parts: Any, shape: tuple[int, ...], k: Pair, s: Pair, d: Pair, out: Pair) -> Any:
+def _channel_major(x: Any) -> bool:
+    """True when the NCHW Array ``x`` is a view of (C, N, H, W) memory (what the
+    convolution composite returns), judged from the buffer's strides when it has them."""
+    st = getattr(x._buf, "strides", None)
+    return st is not None and len(st) == 4 and x.shape[0] > 1 and x.shape[1] > 1 and st[0] < st[1]
+
+
+def _fold(parts: Any, shape: tuple[int, ...], k: Pair, s: Pair, d: Pair, out: Pair,
+          channel_major: bool = False) -> Any:
     """Inverse of the unfold: add ``parts[i*kw+j]`` (a stacked Array or a list of
-    Arrays) into a zero buffer of ``shape`` at the strided positions of offset (i, j)."""
+    Arrays) into a zero buffer of ``shape`` at the strided positions of offset (i, j).
+    ``channel_major`` lays the (N, C, ...) buffer out as (C, N, ...) in memory (an NCHW
+    view of it), matching the layout of the arrays around it."""
     first = parts[0] if isinstance(parts, list) else parts
     be, dt = first._be, first.dtype
-    buf = be.full(tuple(shape), dt.type(0), dt)
+    if channel_major:
+        buf = be.permute(be.full((shape[1], shape[0]) + tuple(shape[2:]), dt.type(0), dt), (1, 0, 2, 3))
+    else:
+        buf = be.full(tuple(shape), dt.type(0), dt)
     disjoint = s[0] >= d[0] * (k[0] - 1) + 1 and s[1] >= d[1] * (k[1] - 1) + 1
     for n, key in enumerate(_view_keys(tuple(shape[:2]), k, s, d, out)):
         part = parts[n]._buf if isinstance(parts, list) else be.slice_view(parts._buf, (n,))
@@ -240,5 +253,5 @@ def pool2d_backward_composite(dy: Any, x: Any, index: Any, kind: str, k: Pair, s
         inv = _avg_divisor(h, w, k, s, p, out, count_include_pad)
         parts = [dy * ng.asarray(inv, dtype=dy.dtype, device=dy.device)] * kk
     shape = (n, c, h + 2 * p[0] + extra[0], w + 2 * p[1] + extra[1])
-    dxp = _fold(parts, shape, k, s, (1, 1), out)
+    dxp = _fold(parts, shape, k, s, (1, 1), out, channel_major=_channel_major(x))
     return dxp[:, :, p[0]:p[0] + h, p[1]:p[1] + w]
