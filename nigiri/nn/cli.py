@@ -198,9 +198,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                backend=net.backend.device_name, split=args.split, data=ds.source,
                epoch=ck.trainer.get("epoch"), step=ck.step)
     loss = "n/a" if res["loss"] is None else f"{res['loss']:.4f}"
+    acc = "n/a" if res["accuracy"] is None else f"{100 * res['accuracy']:.2f}%"
     print(f"{net.name} ({ck.path.name}) on {ds.source} [{args.split}], {res['samples']:,} samples: "
-          f"accuracy {100 * res['accuracy']:.2f}%, loss {loss} ({res['seconds']:.1f} s on "
-          f"{res['backend']})")
+          f"accuracy {acc}, loss {loss} ({res['seconds']:.1f} s on {res['backend']})")
     if args.json:
         print(json.dumps(res))
     return 0
