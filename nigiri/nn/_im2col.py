@@ -1,0 +1,202 @@
+"""Convolution and pooling composed from the array API (the reference for fast paths).
+
+Both unfold the input into ``kh*kw`` strided views (one per kernel offset) stacked
+along a new leading axis; a convolution is then one GEMM (``ng.matmul``) and a pooling
+one reduction. Backward folds the pieces back by adding each into a strided view of
+a zero buffer. Layout trick: the convolution works on ``(C, N, H, W)`` so that the
+GEMM is a single ``(O, K) @ (K, N*Ho*Wo)`` product and its output is already
+``(O, N, Ho, Wo)``; it returns an NCHW *view* of that (no copy).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+import nigiri as ng
+
+__all__ = ["conv_out_size", "pool_out_size", "conv2d_composite", "conv2d_backward_composite",
+           "pool2d_composite", "pool2d_backward_composite"]
+
+Pair = tuple[int, int]
+
+
+def conv_out_size(size: int, k: int, s: int, p: int, d: int) -> int:
+    """Output length of a convolution along one axis."""
+    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def pool_out_size(size: int, k: int, s: int, p: int, ceil_mode: bool) -> int:
+    """Output length of a pooling along one axis (PyTorch/Caffe ceil-mode rule: the
+    last window must start inside the input or its left padding)."""
+    span = size + 2 * p - k
+    out = (-(-span // s) if ceil_mode else span // s) + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def _pad(x: Any, lo: Pair, hi: Pair, value: float) -> Any:
+    """``x`` (4-d) padded on its last two axes: ``lo``/``hi`` = (rows, cols)."""
+    if lo == (0, 0) and hi == (0, 0):
+        return x
+    a, b, h, w = x.shape
+    out = ng.full((a, b, h + lo[0] + hi[0], w + lo[1] + hi[1]), value, dtype=x.dtype,
+                  device=x.device)
+    out[:, :, lo[0]:lo[0] + h, lo[1]:lo[1] + w] = x
+    return out
+
+
+def _views(xp: Any, k: Pair, s: Pair, d: Pair, out: Pair) -> list[Any]:
+    """The ``kh*kw`` strided views of ``xp`` (…, Hp, Wp), each (…, Ho, Wo)."""
+    views = []
+    for i in range(k[0]):
+        r0 = i * d[0]
+        rows = slice(r0, r0 + s[0] * (out[0] - 1) + 1, s[0])
+        for j in range(k[1]):
+            c0 = j * d[1]
+            views.append(xp[:, :, rows, slice(c0, c0 + s[1] * (out[1] - 1) + 1, s[1])])
+    return views
+
+
+def _fold(parts: Any, shape: tuple[int, ...], k: Pair, s: Pair, d: Pair, out: Pair) -> Any:
+    """Inverse of ``_views`` + stack: add ``parts[i*kw+j]`` into a zero buffer of
+    ``shape`` at the strided positions of kernel offset (i, j)."""
+    buf = ng.zeros(shape, dtype=parts.dtype, device=parts.device)
+    disjoint = s[0] >= d[0] * (k[0] - 1) + 1 and s[1] >= d[1] * (k[1] - 1) + 1
+    for n, view in enumerate(_views(buf, k, s, d, out)):
+        if disjoint:  # windows do not overlap: plain writes
+            view[...] = parts[n]
+        else:
+            view += parts[n]
+    return buf
+
+
+def conv2d_composite(x: Any, w: Any, b: Any, stride: Pair, padding: Pair, dilation: Pair,
+                     groups: int) -> tuple[Any, Any]:
+    """Forward convolution; returns ``(y, cols)`` (``cols`` reused by backward)."""
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    ho = conv_out_size(h, kh, stride[0], padding[0], dilation[0])
+    wo = conv_out_size(wd, kw, stride[1], padding[1], dilation[1])
+    xt = ng.permute_dims(x, (1, 0, 2, 3))
+    xp = _pad(xt, padding, padding, 0.0)
+    kk, nl = kh * kw, n * ho * wo
+    cols = ng.stack(_views(xp, (kh, kw), stride, dilation, (ho, wo)), axis=0)
+    wmat = ng.permute_dims(w, (0, 2, 3, 1))  # (O, kh, kw, Cg): matches cols' K order
+    if groups == 1:
+        y = ng.matmul(ng.reshape(wmat, (o, kk * c)), ng.reshape(cols, (kk * c, nl)))
+    else:
+        colsg = ng.reshape(ng.permute_dims(ng.reshape(cols, (kk, groups, cg, nl)), (1, 0, 2, 3)),
+                           (groups, kk * cg, nl))
+        y = ng.matmul(ng.reshape(wmat, (groups, o // groups, kk * cg)), colsg)
+    y = ng.reshape(y, (o, n, ho, wo))
+    if b is not None:
+        y = y + ng.reshape(b, (o, 1, 1, 1))
+    return ng.permute_dims(y, (1, 0, 2, 3)), cols
+
+
+def conv2d_backward_composite(x: Any, w: Any, dy: Any, stride: Pair, padding: Pair,
+                              dilation: Pair, groups: int, need: tuple[bool, bool, bool],
+                              cols: Any = None) -> tuple[Any, Any, Any]:
+    """Gradients ``(dx, dw, db)`` of ``conv2d_composite`` (None where not needed)."""
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    ho, wo = dy.shape[2], dy.shape[3]
+    kk, nl, og = kh * kw, n * ho * wo, o // groups
+    dyt = ng.reshape(ng.permute_dims(dy, (1, 0, 2, 3)), (o, nl))
+    dx = dw = db = None
+    if need[2]:
+        db = ng.sum(dyt, axis=1)
+    wmat = ng.permute_dims(w, (0, 2, 3, 1))
+    if need[1]:
+        if cols is None:
+            xp = _pad(ng.permute_dims(x, (1, 0, 2, 3)), padding, padding, 0.0)
+            cols = ng.stack(_views(xp, (kh, kw), stride, dilation, (ho, wo)), axis=0)
+        if groups == 1:
+            dwm = ng.matmul(dyt, ng.permute_dims(ng.reshape(cols, (kk * c, nl)), (1, 0)))
+        else:
+            colsg = ng.reshape(ng.permute_dims(ng.reshape(cols, (kk, groups, cg, nl)), (1, 0, 2, 3)),
+                               (groups, kk * cg, nl))
+            dwm = ng.matmul(ng.reshape(dyt, (groups, og, nl)), ng.permute_dims(colsg, (0, 2, 1)))
+        dw = ng.permute_dims(ng.reshape(dwm, (o, kh, kw, cg)), (0, 3, 1, 2))
+        dw = ng.asarray(dw, copy=True)
+    if need[0]:
+        if groups == 1:
+            dcols = ng.matmul(ng.permute_dims(ng.reshape(wmat, (o, kk * c)), (1, 0)), dyt)
+            dcols = ng.reshape(dcols, (kk, c, n, ho, wo))
+        else:
+            wg = ng.reshape(wmat, (groups, og, kk * cg))
+            dcg = ng.matmul(ng.permute_dims(wg, (0, 2, 1)), ng.reshape(dyt, (groups, og, nl)))
+            dcols = ng.reshape(ng.permute_dims(ng.reshape(dcg, (groups, kk, cg, nl)), (1, 0, 2, 3)),
+                               (kk, c, n, ho, wo))
+        hp, wp = h + 2 * padding[0], wd + 2 * padding[1]
+        dxp = _fold(dcols, (c, n, hp, wp), (kh, kw), stride, dilation, (ho, wo))
+        dxt = dxp[:, :, padding[0]:padding[0] + h, padding[1]:padding[1] + wd]
+        dx = ng.permute_dims(dxt, (1, 0, 2, 3))
+    return dx, dw, db
+
+
+_DIVISORS: dict[tuple, np.ndarray] = {}
+
+
+def _avg_divisor(h: int, w: int, k: Pair, s: Pair, p: Pair, out: Pair,
+                 include_pad: bool) -> np.ndarray:
+    """``1 / window size`` per output position (host, cached)."""
+    key = (h, w, k, s, p, out, include_pad)
+    inv = _DIVISORS.get(key)
+    if inv is None:
+        axes = []
+        for size, kk, ss, pp, oo in ((h, k[0], s[0], p[0], out[0]), (w, k[1], s[1], p[1], out[1])):
+            start = np.arange(oo) * ss - pp
+            stop = np.minimum(start + kk, size + pp)
+            if not include_pad:
+                start, stop = np.maximum(start, 0), np.minimum(stop, size)
+            axes.append(stop - start)
+        inv = (1.0 / np.outer(axes[0], axes[1])).astype(np.float32)
+        if len(_DIVISORS) > 256:
+            _DIVISORS.clear()
+        _DIVISORS[key] = inv
+    return inv
+
+
+def _pool_geometry(x: Any, k: Pair, s: Pair, p: Pair, ceil_mode: bool) -> tuple[Pair, Pair]:
+    h, w = x.shape[2], x.shape[3]
+    out = (pool_out_size(h, k[0], s[0], p[0], ceil_mode), pool_out_size(w, k[1], s[1], p[1], ceil_mode))
+    extra = (max(0, (out[0] - 1) * s[0] + k[0] - (h + 2 * p[0])),
+             max(0, (out[1] - 1) * s[1] + k[1] - (w + 2 * p[1])))
+    return out, extra
+
+
+def pool2d_composite(x: Any, kind: str, k: Pair, s: Pair, p: Pair, ceil_mode: bool,
+                     count_include_pad: bool = True) -> tuple[Any, Any]:
+    """Max or average pooling; returns ``(y, index)`` (window offset of the max)."""
+    out, extra = _pool_geometry(x, k, s, p, ceil_mode)
+    fill = -math.inf if kind == "max" else 0.0
+    xp = _pad(x, p, (p[0] + extra[0], p[1] + extra[1]), fill)
+    st = ng.stack(_views(xp, k, s, (1, 1), out), axis=0)
+    if kind == "max":
+        idx = ng.argmax(st, axis=0)
+        return ng.max(st, axis=0), idx
+    inv = _avg_divisor(x.shape[2], x.shape[3], k, s, p, out, count_include_pad)
+    return ng.sum(st, axis=0) * ng.asarray(inv, dtype=x.dtype, device=x.device), None
+
+
+def pool2d_backward_composite(dy: Any, x: Any, index: Any, kind: str, k: Pair, s: Pair,
+                              p: Pair, ceil_mode: bool, count_include_pad: bool = True) -> Any:
+    """Gradient of ``pool2d_composite`` with respect to ``x``."""
+    n, c, h, w = x.shape
+    out, extra = _pool_geometry(x, k, s, p, ceil_mode)
+    kk = k[0] * k[1]
+    if kind == "max":
+        offsets = ng.reshape(ng.arange(kk, dtype=index.dtype, device=x.device), (kk, 1, 1, 1, 1))
+        parts = ng.astype(offsets == ng.expand_dims(index, axis=0), dy.dtype) * dy
+    else:
+        inv = _avg_divisor(h, w, k, s, p, out, count_include_pad)
+        g = dy * ng.asarray(inv, dtype=dy.dtype, device=dy.device)
+        parts = ng.broadcast_to(ng.expand_dims(g, axis=0), (kk,) + tuple(g.shape))
+    shape = (n, c, h + 2 * p[0] + extra[0], w + 2 * p[1] + extra[1])
+    dxp = _fold(parts, shape, k, s, (1, 1), out)
+    return dxp[:, :, p[0]:p[0] + h, p[1]:p[1] + w]
