@@ -172,7 +172,8 @@ class Network:
         elif not isinstance(out, str) or out not in self.plans["test"].shapes:
             raise ValueError(f"network definition: output: {out!r} is not a blob of the test phase")
         self.output: str = out
-        self._last: tuple[str, Context] | None = None
+        self._last: tuple[str, Context, list[Layer]] | None = None
+        self._until: dict[tuple[str, str], list[Layer]] = {}
 
     # ----------------------------------------------------------------- building
     @classmethod
@@ -336,11 +337,33 @@ class Network:
             raise ValueError(f"got {len(inputs)} inputs for data blobs {outs}")
         return dict(zip(outs, inputs))
 
-    def forward(self, inputs: Any, *, phase: str = "train") -> dict[str, Any]:
-        """Run one phase on a batch; returns every blob (name -> Array).
+    def _needed(self, phase: str, target: str) -> list[Layer]:
+        """The layers of ``phase`` that ``target`` depends on, in order (cached)."""
+        key = (phase, target)
+        cached = self._until.get(key)
+        if cached is None:
+            plan = self.plans[phase]
+            if target not in plan.producer:
+                raise ValueError(f"forward: no blob {target!r} in the {phase} phase")
+            want, stack = set(), [plan.producer[target].name]
+            while stack:
+                name = stack.pop()
+                if name in want:
+                    continue
+                want.add(name)
+                layer = self._by_name[name]
+                if not layer.is_data:
+                    stack.extend(plan.producer[b].name for b in layer.inputs)
+            cached = [layer for layer in plan.order if layer.name in want]
+            self._until[key] = cached
+        return cached
+
+    def forward(self, inputs: Any, *, phase: str = "train", until: str | None = None) -> dict[str, Any]:
+        """Run one phase on a batch; returns every blob computed (name -> Array).
 
         ``inputs``: ``(images, labels)`` (or just images) for the data layer, or a dict
-        blob name -> Array.
+        blob name -> Array. ``until``: compute only what this blob needs (for example
+        the network's ``output`` for prediction, with no labels).
         """
         if phase not in PHASES:
             raise ValueError(f"forward: phase must be 'train' or 'test', got {phase!r}")
@@ -348,7 +371,8 @@ class Network:
         feeds = self._feeds(plan, inputs)
         ctx = Context(train=(phase == "train"), rng=self.rng)
         blobs: dict[str, Any] = {}
-        for layer in plan.order:
+        order = plan.order if until is None else self._needed(phase, until)
+        for layer in order:
             layer.need_input_grad = plan.need_grad[layer.name]
             if layer.is_data:
                 xs = [feeds.get(b) for b in layer.outputs]
@@ -358,10 +382,14 @@ class Network:
                       for x in xs]
             else:
                 xs = [blobs[b] for b in layer.inputs]
+                for b, x in zip(layer.inputs, xs):
+                    if x is None:
+                        raise ValueError(f"layer {layer.name!r}: inputs: blob {b!r} was not fed "
+                                         "(labels are needed for losses and metrics)")
             ys = layer.forward(xs, ctx)
             for blob, y in zip(layer.outputs, ys):
                 blobs[blob] = y
-        self._last = (phase, ctx)
+        self._last = (phase, ctx, order)
         return blobs
 
     def loss(self, blobs: dict[str, Any]) -> Any:
@@ -369,6 +397,8 @@ class Network:
         phase = self._last[0] if self._last else "train"
         total = None
         for layer in self.plans[phase].loss_layers:
+            if layer.outputs[0] not in blobs:
+                continue
             term = blobs[layer.outputs[0]] * float(layer.cfg.get("loss_weight", 1.0))
             total = term if total is None else total + term
         if total is None:
@@ -384,17 +414,18 @@ class Network:
         """
         if self._last is None:
             raise RuntimeError("backward() needs a forward() pass first")
-        phase, ctx = self._last
-        plan = self.plans[phase]
-        if not plan.loss_layers:
-            raise ValueError(f"network {self.name!r} has no loss layer in the {phase} phase")
+        phase, ctx, order = self._last
+        losses = [layer for layer in order if layer.is_loss]
+        if not losses:
+            raise ValueError(f"network {self.name!r} has no loss layer in the {phase} phase "
+                             "(or the last forward pass stopped before it)")
         if not accumulate:
             self.grads = {}
         dblobs: dict[str, Any] = {}
-        for layer in plan.loss_layers:
+        for layer in losses:
             w = float(layer.cfg.get("loss_weight", 1.0)) * float(loss_scale)
             dblobs[layer.outputs[0]] = ng.asarray(w, dtype=ng.float32, device=self.backend)
-        for layer in reversed(plan.order):
+        for layer in reversed(order):
             if layer.is_data:
                 continue
             dys = [dblobs.pop(b, None) for b in layer.outputs]

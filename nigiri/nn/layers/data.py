@@ -110,10 +110,8 @@ class Data(Layer):
             x = x * mul + add
         out = [x]
         if len(self.outputs) == 2:
-            if len(xs) < 2 or xs[1] is None:
-                raise self.error("outputs", "this data layer outputs labels but none were fed")
-            labels = xs[1]
-            if labels.ndim != 1 or labels.shape[0] != x.shape[0]:
+            labels = xs[1] if len(xs) > 1 else None
+            if labels is not None and (labels.ndim != 1 or labels.shape[0] != x.shape[0]):
                 raise self.error("inputs", f"labels must have shape ({x.shape[0]},), "
                                            f"got {tuple(labels.shape)}")
             out.append(labels)
