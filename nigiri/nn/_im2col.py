@@ -62,9 +62,9 @@ def _views(xp: Any, k: Pair, s: Pair, d: Pair, out: Pair) -> list[Any]:
 
 
 def _fold(parts: Any, shape: tuple[int, ...], k: Pair, s: Pair, d: Pair, out: Pair) -> Any:
-    """Inverse of ``_views`` + stack: add ``parts[i*kw+j]`` into a zero buffer of
-    ``shape`` at the strided positions of kernel offset (i, j)."""
-    buf = ng.zeros(shape, dtype=parts.dtype, device=parts.device)
+    """Inverse of ``_views``: add ``parts[i*kw+j]`` (a stacked Array or a list) into a
+    zero buffer of ``shape`` at the strided positions of kernel offset (i, j)."""
+    buf = ng.zeros(shape, dtype=parts[0].dtype, device=parts[0].device)
     disjoint = s[0] >= d[0] * (k[0] - 1) + 1 and s[1] >= d[1] * (k[1] - 1) + 1
     for n, view in enumerate(_views(buf, k, s, d, out)):
         if disjoint:  # windows do not overlap: plain writes
@@ -176,12 +176,24 @@ def pool2d_composite(x: Any, kind: str, k: Pair, s: Pair, p: Pair, ceil_mode: bo
     out, extra = _pool_geometry(x, k, s, p, ceil_mode)
     fill = -math.inf if kind == "max" else 0.0
     xp = _pad(x, p, (p[0] + extra[0], p[1] + extra[1]), fill)
-    st = ng.stack(_views(xp, k, s, (1, 1), out), axis=0)
+    views = _views(xp, k, s, (1, 1), out)
     if kind == "max":
-        idx = ng.argmax(st, axis=0)
-        return ng.max(st, axis=0), idx
+        # running maximum over the window offsets: no stacked copy; the first maximum
+        # wins ties; a NaN is taken (max pooling propagates NaN)
+        best = views[0]
+        idx = ng.zeros(best.shape, dtype=ng.int32, device=x.device)
+        for i, v in enumerate(views[1:], start=1):
+            take = (v > best) | ng.isnan(v)
+            best = ng.where(take, v, best)
+            idx = ng.where(take, i, idx)
+        if len(views) == 1:
+            best = ng.asarray(best, copy=True)
+        return best, idx
+    total = views[0]
+    for v in views[1:]:
+        total = total + v
     inv = _avg_divisor(x.shape[2], x.shape[3], k, s, p, out, count_include_pad)
-    return ng.sum(st, axis=0) * ng.asarray(inv, dtype=x.dtype, device=x.device), None
+    return total * ng.asarray(inv, dtype=x.dtype, device=x.device), None
 
 
 def pool2d_backward_composite(dy: Any, x: Any, index: Any, kind: str, k: Pair, s: Pair,
@@ -191,12 +203,10 @@ def pool2d_backward_composite(dy: Any, x: Any, index: Any, kind: str, k: Pair, s
     out, extra = _pool_geometry(x, k, s, p, ceil_mode)
     kk = k[0] * k[1]
     if kind == "max":
-        offsets = ng.reshape(ng.arange(kk, dtype=index.dtype, device=x.device), (kk, 1, 1, 1, 1))
-        parts = ng.astype(offsets == ng.expand_dims(index, axis=0), dy.dtype) * dy
+        parts = [ng.where(index == i, dy, 0.0) for i in range(kk)]
     else:
         inv = _avg_divisor(h, w, k, s, p, out, count_include_pad)
-        g = dy * ng.asarray(inv, dtype=dy.dtype, device=dy.device)
-        parts = ng.broadcast_to(ng.expand_dims(g, axis=0), (kk,) + tuple(g.shape))
+        parts = [dy * ng.asarray(inv, dtype=dy.dtype, device=dy.device)] * kk
     shape = (n, c, h + 2 * p[0] + extra[0], w + 2 * p[1] + extra[1])
     dxp = _fold(parts, shape, k, s, (1, 1), out)
     return dxp[:, :, p[0]:p[0] + h, p[1]:p[1] + w]

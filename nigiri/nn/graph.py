@@ -27,7 +27,6 @@ from nigiri.arrays.device import device_of, resolve_device
 
 from .init import initialize, layer_rng
 from .layers.base import Context, Layer, LayerError, layer_type
-from ._rng import NNRandom
 
 __all__ = ["Network", "PHASES", "load_definition"]
 
@@ -58,7 +57,12 @@ def load_definition(source: Any) -> dict[str, Any]:
     if isinstance(source, (str, os.PathLike)):
         text = str(source)
         path = Path(text)
-        if path.suffix == ".json" or path.is_file():
+        if isinstance(source, str) and text.lstrip().startswith(("[", "{")):
+            try:
+                raw = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"network definition is not valid JSON ({exc})") from None
+        elif path.suffix == ".json" or path.is_file():
             try:
                 raw = json.loads(path.read_text())
             except FileNotFoundError:
@@ -66,11 +70,6 @@ def load_definition(source: Any) -> dict[str, Any]:
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{path}: not valid JSON ({exc})") from None
             name = path.stem
-        elif text.lstrip().startswith(("[", "{")):
-            try:
-                raw = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"network definition is not valid JSON ({exc})") from None
         else:
             from .zoo import zoo_definition
 
@@ -138,7 +137,8 @@ class Network:
     """
 
     def __init__(self, definition: Any, *, device: Any = None, seed: int = 0,
-                 batch_size: int = 1, input_shape: Sequence[int] | None = None) -> None:
+                 batch_size: int = 1, input_shape: Sequence[int] | None = None,
+                 weights: bool = True) -> None:
         self.definition = load_definition(definition)
         self.name: str = str(self.definition.get("name"))
         self.recipe: dict[str, Any] = dict(self.definition.get("recipe") or {})
@@ -161,9 +161,11 @@ class Network:
                     layer.sample_shape = tuple(int(d) for d in input_shape)
         self.plans = {phase: self._plan(phase) for phase in PHASES}
         self._check_weights_agree()
-        self.rng = NNRandom(self.seed)
+        #: the stream for dropout and augmentation (ng.random: same numbers on every backend)
+        self.rng = ng.random.Generator(_rng_seed(self.seed), device=self.backend)
         self.grads: dict[str, Any] = {}
-        self._init_weights()
+        if weights:
+            self._init_weights()
         out = self.definition.get("output")
         if out is None:
             plan = self.plans["test"]
@@ -178,10 +180,18 @@ class Network:
     # ----------------------------------------------------------------- building
     @classmethod
     def from_json(cls, source: Any, *, device: Any = None, seed: int = 0, batch_size: int = 1,
-                  input_shape: Sequence[int] | None = None) -> "Network":
-        """Build a network from a JSON file path, zoo name, JSON text, list or dict."""
+                  input_shape: Sequence[int] | None = None, weights: bool = True) -> "Network":
+        """Build a network from a JSON file path, zoo name, JSON text, list or dict.
+
+        ``input_shape`` overrides the data layers' per-sample shape; ``weights=False``
+        only checks the graph and infers shapes (no memory for weights: ``summary``).
+        """
         return cls(source, device=device, seed=seed, batch_size=batch_size,
-                   input_shape=input_shape)
+                   input_shape=input_shape, weights=weights)
+
+    def shapes(self, phase: str = "test") -> dict[str, tuple[int, ...]]:
+        """Inferred shape of every blob of ``phase`` (batch = ``batch_size``)."""
+        return dict(self.plans[phase].shapes)
 
     def _plan(self, phase: str) -> _Plan:
         active = [layer for layer in self.layers if layer.phase is None or phase in layer.phase]
@@ -300,6 +310,9 @@ class Network:
                     store[k] = ng.asarray(v, device=be)
             if hasattr(layer, "_consts"):
                 layer._consts.clear()
+        state = self.rng.state()
+        self.rng = ng.random.Generator(state["seed"], device=be)
+        self.rng.set_state(state)
         self.backend = be
         self.grads = {}
         return self
@@ -477,6 +490,11 @@ class Network:
 
     def __repr__(self) -> str:
         return f"<Network {self.name!r}: {len(self.layers)} layers on {self.backend.device_name}>"
+
+
+def _rng_seed(seed: int) -> int:
+    """The layer stream's seed: distinct from the same seed's other streams."""
+    return (int(seed) * 0x9E3779B97F4A7C15 + 0x6E6E) & 0xFFFFFFFFFFFFFFFF
 
 
 def _toposort(active: list[Layer], deps: dict[str, list[str]], phase: str) -> list[Layer]:

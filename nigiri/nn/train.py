@@ -22,7 +22,6 @@ import numpy as np
 import nigiri as ng
 
 from ._atomic import atomic_write_bytes
-from ._rng import NNRandom
 from .data.loader import DataLoader
 from .graph import Network
 from .io import Checkpoint, load_checkpoint, save_checkpoint
@@ -179,7 +178,7 @@ class Trainer:
                       batch_size=train_data.batch_size)
         net.set_state(ck.model, source=f"weights in {ck.path}")
         if "rng" in st:
-            net.rng = NNRandom.from_state(st["rng"])
+            net.rng.set_state(st["rng"])
         opt = optimizer_from_config(ck.optimizer)
         opt.load_state(ck.optimizer, ck.optimizer_arrays, net.backend)
         trainer = cls(net, opt, train_data, test_data,
@@ -292,7 +291,9 @@ class Trainer:
                                "train_accuracy": part["correct"] / ns,
                                "seconds": part["seconds"],
                                "images_per_second": part["samples"] / max(part["seconds"], 1e-9),
-                               "lr": self.optimizer.lr, "step": self.optimizer.step_count}
+                               "lr": self.optimizer.base_lr * self.optimizer.schedule.factor(
+                                   max(self.optimizer.step_count - 1, 0)),
+                               "step": self.optimizer.step_count}
         if self.test_data is not None:
             t = time.perf_counter()
             ev = evaluate(self.net, self.test_data)

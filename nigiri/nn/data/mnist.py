@@ -62,7 +62,7 @@ def _sha256(path: Path) -> str:
 
 def _read_sums(folder: Path) -> dict[str, str]:
     sums = {}
-    for line in (folder / "SHA256SUMS").read_text().splitlines():
+    for line in (folder / "SHA256SUMS.txt").read_text().splitlines():
         if line.strip():
             digest, name = line.split(maxsplit=1)
             sums[name.strip()] = digest

@@ -44,6 +44,7 @@ class Data(Layer):
         "scale": Spec("float", 1.0, doc="multiplies the raw input first"),
         "mean": Spec("floats", 0.0, doc="subtracted after scaling (per channel or one)"),
         "std": Spec("floats", 1.0, doc="divides after subtracting the mean"),
+        "label_shape": Spec("ints", [], doc="per-sample shape of the second output (targets)"),
         "file_prefix": Spec("any", None, doc="Sukiyaki2 blob file; data come from --data"),
         "data_klass": Spec("any", None, doc="Sukiyaki2 storage type; recorded only"),
     }
@@ -77,7 +78,7 @@ class Data(Layer):
     def setup(self, in_shapes: list[Shape]) -> list[Shape]:
         shapes = [(self.batch_size,) + self.sample_shape]
         if len(self.outputs) == 2:
-            shapes.append((self.batch_size,))
+            shapes.append((self.batch_size,) + tuple(self.cfg["label_shape"]))
         return shapes
 
     def describe(self) -> str:
@@ -111,8 +112,9 @@ class Data(Layer):
         out = [x]
         if len(self.outputs) == 2:
             labels = xs[1] if len(xs) > 1 else None
-            if labels is not None and (labels.ndim != 1 or labels.shape[0] != x.shape[0]):
-                raise self.error("inputs", f"labels must have shape ({x.shape[0]},), "
+            want = (x.shape[0],) + tuple(self.cfg["label_shape"])
+            if labels is not None and tuple(labels.shape) != want:
+                raise self.error("inputs", f"labels must have shape {want}, "
                                            f"got {tuple(labels.shape)}")
             out.append(labels)
         return out
@@ -172,8 +174,8 @@ class DataAugmentation(Layer):
         else:
             dev = x.device
             if self.cfg["random_crop"]:
-                oy = ctx.rng.integers(0, hp - ch + 1, (n,), device=dev)
-                ox = ctx.rng.integers(0, wp - cw + 1, (n,), device=dev)
+                oy = ctx.rng.integers(0, hp - ch + 1, (n,))
+                ox = ctx.rng.integers(0, wp - cw + 1, (n,))
             else:
                 oy = ng.full((n,), (hp - ch) // 2, dtype=ng.int64, device=dev)
                 ox = ng.full((n,), (wp - cw) // 2, dtype=ng.int64, device=dev)
@@ -182,7 +184,7 @@ class DataAugmentation(Layer):
             rows = ng.reshape(oy, (n, 1)) + ng.reshape(ar_h, (1, ch))
             cols = ng.reshape(ox, (n, 1)) + ng.reshape(ar_w, (1, cw))
             if self.cfg["random_flip"]:
-                flip = ctx.rng.uniform((n,), device=dev) < 0.5
+                flip = ctx.rng.bernoulli(0.5, (n,))
                 rev = ng.reshape(ox, (n, 1)) + ng.reshape(ar_w[::-1], (1, cw))
                 cols = ng.where(ng.reshape(flip, (n, 1)), rev, cols)
             ni = ng.reshape(ng.arange(n, dtype=ng.int64, device=dev), (n, 1, 1, 1))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import nigiri as ng
-
 from .base import Context, Layer, Shape, Spec, register_layer
 
 __all__ = ["Dropout"]
@@ -34,8 +32,8 @@ class Dropout(Layer):
             return [x]
         if ctx.rng is None:
             raise self.error("phase", "dropout in the train phase needs the network's RNG")
-        keep = ctx.rng.uniform(tuple(x.shape), device=x.device) >= ratio
-        self._mask = ng.astype(keep, x.dtype) * (1.0 / (1.0 - ratio))
+        keep = ctx.rng.bernoulli(1.0 - ratio, tuple(x.shape), dtype=x.dtype)
+        self._mask = keep * (1.0 / (1.0 - ratio))
         return [x * self._mask]
 
     def backward(self, dys: list[Any], ctx: Context) -> list[Any]:
