@@ -171,7 +171,7 @@ def gradient_task(run: dict[str, Any], weights: dict[str, Any], x: np.ndarray, y
         elif net.buffers():
             _reset_buffers(net, weights["arrays"])
         counter = (job["step"] << _STEP_SHIFT) + (job["index"] << _INDEX_SHIFT)
-        net.rng = type(net.rng).from_state({"seed": run["seed"], "counter": counter})
+        net.rng.set_state({"seed": net.rng.state()["seed"], "counter": counter})
         xs = ng.asarray(x, device=net.backend)
         ys = ng.asarray(y, device=net.backend)
         blobs = net.forward((xs, ys), phase="train")
