@@ -194,6 +194,10 @@ class Trainer:
         if self.log is not None:
             self.log(text)
 
+    def progress_postfix(self) -> dict[str, str]:
+        """Extra progress-bar fields (subclasses: distributed workers, bytes/step)."""
+        return {}
+
     def train_step(self, x: Any, y: Any) -> tuple[Any, Any]:
         """One optimizer step on a batch; returns (loss * n, correct) as 0-d Arrays."""
         net, n = self.net, int(x.shape[0])
@@ -271,7 +275,7 @@ class Trainer:
                         bar.set_postfix(loss=f"{part['loss'] / max(part['samples'], 1):.4f}",
                                         acc=f"{100 * part['correct'] / max(part['samples'], 1):.2f}%",
                                         img_s=f"{seg_n / max(now - t_seg, 1e-9):,.0f}",
-                                        refresh=False)
+                                        **self.progress_postfix(), refresh=False)
                         t_seg, seg_n = now, 0
                 if bar is not None:
                     bar.update(1)
