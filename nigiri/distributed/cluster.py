@@ -81,11 +81,22 @@ def start_local_cluster(workers: int = 2, *, backends: str | Sequence[str] | Non
         client.wait_for_workers(workers, timeout=timeout)
     except Exception as exc:
         cluster.close()
-        text = str(exc)
-        if isinstance(exc, WorkerRefusedError) or "refuses to join" in text:
-            raise WorkerRefusedError(text) from None
+        refused = _refusal(exc)
+        if refused is not None:
+            raise WorkerRefusedError(refused) from None
         raise
     return cluster, client
+
+
+def _refusal(exc: BaseException | None) -> str | None:
+    """The refusal message somewhere in an exception's cause chain, if any."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, WorkerRefusedError) or "refuses to join" in str(exc):
+            return str(exc)
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def connect(scheduler: str, *, security: Any = None, timeout: float = 30.0) -> Any:

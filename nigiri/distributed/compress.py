@@ -56,7 +56,7 @@ def quantize_int8(v: np.ndarray, block: int = BLOCK) -> tuple[Int8Tensor, np.nda
     """Quantize float32 ``v``; returns the codes and the rounding error ``v - deq(q)``."""
     if block < 1:
         raise ValueError(f"quantize_int8: block must be >= 1, got {block}")
-    v = np.ascontiguousarray(v, dtype=np.float32)
+    v = np.asarray(v, dtype=np.float32)  # (ascontiguousarray would make 0-d arrays 1-d)
     flat = v.reshape(-1)
     n = flat.size
     nb = max(1, -(-n // block))
