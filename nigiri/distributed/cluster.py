@@ -63,6 +63,9 @@ def start_local_cluster(workers: int = 2, *, backends: str | Sequence[str] | Non
     net_opts = {"host": listen or LOOPBACK} if processes else {}
     cluster = LocalCluster(n_workers=0, threads_per_worker=1, processes=processes, **net_opts,
                            dashboard_address=None, worker_dashboard_address=None,
+                           # the scheduler's HTTP routes (health, metrics) always start:
+                           # keep them on the loopback interface, any free port
+                           scheduler_kwargs={"dashboard_address": f"{LOOPBACK}:0"},
                            security=security,
                            silence_logs=logging.ERROR, memory_limit=memory_limit)
     try:

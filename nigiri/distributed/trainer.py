@@ -36,7 +36,12 @@ from nigiri.nn.train import Trainer
 from .compress import check_compress, payload_bytes
 from .worker import WorkerRefusedError, decode_gradient, gradient_task
 
-__all__ = ["DataParallelTrainer", "NoWorkersError", "StepStats"]
+__all__ = ["DataParallelTrainer", "NoWorkersError", "StepStats", "REDUCE_MODES"]
+
+#: ``reduce=``: ``auto`` (NCCL when every worker is a CUDA device of one host, else the
+#: driver), ``driver`` (parameter server), ``nccl``, ``local`` (the NCCL logic with a
+#: thread-barrier sum: tests on in-process CPU clusters)
+REDUCE_MODES = ("auto", "driver", "nccl", "local")
 
 
 class NoWorkersError(RuntimeError):
@@ -68,7 +73,8 @@ class DataParallelTrainer(Trainer):
     def __init__(self, net: Any, optimizer: Any, train_data: Any, test_data: Any = None, *,
                  client: Any, micro_batches: int | None = None, compress: str = "none",
                  worker_timeout: float = 60.0, max_retries: int = 8, poll_interval: float = 0.2,
-                 checkpoint_dir: str | Path | None = None, **kwargs: Any) -> None:
+                 checkpoint_dir: str | Path | None = None, reduce: str = "auto",
+                 **kwargs: Any) -> None:
         kwargs.pop("accumulate", None)  # the split is micro_batches here
         super().__init__(net, optimizer, train_data, test_data, accumulate=1, **kwargs)
         if client is None:
@@ -78,7 +84,11 @@ class DataParallelTrainer(Trainer):
             raise ValueError(f"micro_batches must be a positive int or None, got {micro_batches!r}")
         if not isinstance(worker_timeout, (int, float)) or worker_timeout < 0:
             raise ValueError(f"worker_timeout must be a number >= 0, got {worker_timeout!r}")
+        if reduce not in REDUCE_MODES:
+            raise ValueError(f"reduce must be one of {', '.join(REDUCE_MODES)}, got {reduce!r}")
         self.client = client
+        self.reduce = reduce
+        self._group: Any = None
         self.micro_batches = micro_batches
         self.compress = check_compress(compress)
         self.worker_timeout = float(worker_timeout)
@@ -182,6 +192,10 @@ class DataParallelTrainer(Trainer):
         t_step = time.perf_counter()
         xh, yh = np.asarray(ng.to_numpy(x)), np.asarray(ng.to_numpy(y))
         n = int(xh.shape[0])
+        if self.reduce != "driver" and self._group is None:
+            self._group = self._make_group()
+        if self._group is not None:
+            return self._group_step(xh, yh, t_step)
         workers = self._await_workers()
         parts = self._split(n, workers)
         weights, bytes_w, publish_s = self._publish(workers)
@@ -299,6 +313,73 @@ class DataParallelTrainer(Trainer):
             update_s=update_s, step_s=time.perf_counter() - t_step, retries=retries))
         be_f = ng.float32
         return ng.asarray(loss_sum, dtype=be_f, device=be), ng.asarray(correct, dtype=be_f, device=be)
+
+    # ----------------------------------------------------------------- all-reduce mode
+    def _make_group(self) -> Any:
+        """An all-reduce group over the live workers, or None (and the driver mode)."""
+        from .nccl import NcclGroup, nccl_info
+
+        workers = self._await_workers()
+        if self.reduce == "local":
+            return NcclGroup(self, workers, kind="local")
+        infos = list(self.client.run(nccl_info).values())
+        bad = [f"{i['address']}: {i['reason']}" for i in infos if not i["nccl"]]
+        hosts = {i["host"] for i in infos}
+        if len(hosts) > 1:
+            bad.append(f"workers on several hosts ({', '.join(sorted(hosts))})")
+        if self.reduce == "auto":
+            if bad or len(infos) < 2:
+                self.reduce = "driver"
+                return None
+        elif bad:
+            raise ValueError("reduce='nccl' needs every worker on a CUDA device of one host:\n  "
+                             + "\n  ".join(bad))
+        self._say(f"all-reducing gradients with NCCL over {len(workers)} GPUs")
+        return NcclGroup(self, sorted(i["address"] for i in infos), kind="nccl")
+
+    def _group_step(self, xh: np.ndarray, yh: np.ndarray, t_step: float) -> tuple[Any, Any]:
+        t0 = time.perf_counter()
+        results = self._group.step(xh, yh)
+        gather_s = time.perf_counter() - t0
+        for r in results:
+            self.devices[r["worker"]] = r["device"]
+        compute_s = max(r["compute_s"] for r in results)
+        allreduce_s = max(r["allreduce_s"] for r in results)
+        self.step_stats.append(StepStats(
+            step=self.optimizer.step_count, workers=len(results), micro_batches=len(results),
+            bytes_weights=0, bytes_data=int(xh.nbytes + yh.nbytes), bytes_grads=0,
+            bytes_grads_raw=0, bytes=int(xh.nbytes + yh.nbytes), allreduce_bytes=sum(
+                r["grad_bytes"] for r in results), publish_s=0.0, compute_s=compute_s,
+            transfer_s=allreduce_s, wait_s=max(0.0, gather_s - compute_s - allreduce_s),
+            update_s=0.0, step_s=time.perf_counter() - t_step, retries=0))
+        be = self.net.backend
+        loss_sum = sum(r["loss_sum"] for r in results)
+        correct = sum(r["correct"] for r in results)
+        return (ng.asarray(loss_sum, dtype=ng.float32, device=be),
+                ng.asarray(correct, dtype=ng.float32, device=be))
+
+    def sync(self) -> None:
+        """Bring the driver's weights and optimizer state up to date (all-reduce mode
+        keeps them on the workers between evaluations and checkpoints)."""
+        if self._group is not None:
+            self._group.pull()
+
+    def save(self, path: str | Path) -> Path:
+        self.sync()
+        return super().save(path)
+
+    def _finish_epoch(self, part: dict[str, float]) -> bool:
+        self.sync()
+        return super()._finish_epoch(part)
+
+    def fit(self) -> Any:
+        try:
+            return super().fit()
+        finally:
+            self.sync()
+            if self._group is not None:
+                self._group.close()
+                self._group = None
 
     # ----------------------------------------------------------------- reporting
     def progress_postfix(self) -> dict[str, str]:

@@ -159,3 +159,21 @@ def test_bad_arguments(threaded_cluster):
     with pytest.raises(ValueError, match="Client"):
         DataParallelTrainer(Network.from_json(TINY), make_optimizer("sgd", lr=0.1),
                             DataLoader(x, y, 32), client=None)
+
+
+def test_allreduce_mode_replicas_match_the_parameter_server(threaded_cluster, tmp_path):
+    """reduce='local' runs the NCCL mode's logic (replicated weights and optimizer,
+    gradients summed among the workers) with a thread-barrier sum instead of NCCL."""
+    x, y = tiny_data()
+    _, client = threaded_cluster(2)
+    got, tr = train(TINY, x, y, client=client,
+                    trainer_kwargs={"reduce": "local", "out_dir": tmp_path})
+    assert len(tr.devices) == 2 and all(s["bytes_weights"] == 0 for s in tr.step_stats)
+    _assert_same(got, train(TINY, x, y, accumulate=2)[0])
+    ck = load_checkpoint(tmp_path)
+    assert ck.step == 6 and set(ck.optimizer_arrays) == {f"velocity/{k}" for k in got}
+    # on CPU workers, auto falls back to the parameter server
+    _, tr2 = train(TINY, x, y, client=client, trainer_kwargs={"reduce": "auto"})
+    assert tr2.reduce == "driver"
+    with pytest.raises(ValueError, match="needs every worker on a CUDA device"):
+        train(TINY, x, y, client=client, trainer_kwargs={"reduce": "nccl"})
