@@ -100,6 +100,7 @@ def main() -> int:
     p.add_argument("--steps", type=int, default=8)
     args = p.parse_args()
     import cupy as cp
+    from cupy.cuda import nccl
 
     import nigiri
     from nigiri.distributed import start_local_cluster
@@ -109,7 +110,7 @@ def main() -> int:
     res: dict[str, Any] = {"benchmark": "distributed-gpu", "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                            "host": platform.node(), "gpus": ngpu, "gpu": props["name"].decode(),
                            "versions": {"nigiri": nigiri.__version__, "cupy": cp.__version__,
-                                        "nccl": cp.cuda.nccl.get_version(), "numpy": np.__version__}}
+                                        "nccl": nccl.get_version(), "numpy": np.__version__}}
 
     def save() -> None:
         Path(args.out).write_text(json.dumps(res, indent=1, default=str) + "\n")

@@ -1,6 +1,6 @@
 """Distributed data-parallel training benchmark (issue 11).
 
-    python bench/distributed.py [--quick] [--workers 1,2,4] [--epochs 3] [--out FILE]
+    python bench/distributed_training.py [--quick] [--workers 1,2,4] [--epochs 3] [--out FILE]
 
 Measures, on this machine, with loopback LocalClusters of single-threaded worker
 processes (Dask sets OMP/OpenBLAS threads to 1 in each worker):
