@@ -154,6 +154,7 @@ def _flat(bufs: list[Any], kind: str) -> Any:
 
 def _replica_step(run_id: str, x: np.ndarray, y: np.ndarray, job: dict[str, Any]) -> dict[str, Any]:
     import nigiri as ng
+    from nigiri.arrays.array import Array
 
     w = _worker()
     rep = _REPLICAS[(w.id, run_id)]
@@ -176,7 +177,7 @@ def _replica_step(run_id: str, x: np.ndarray, y: np.ndarray, job: dict[str, Any]
     for k in names:
         g = grads[k]
         n = int(np.prod(g.shape))
-        summed[k] = ng.asarray(flat[off:off + n].reshape(g.shape), device=net.backend)
+        summed[k] = Array._new(flat[off:off + n].reshape(g.shape), net.backend)  # a view
         off += n
     net.backend.synchronize()
     t2 = time.perf_counter()
