@@ -238,7 +238,10 @@ class NcclGroup:
         futs = []
         for i, ((a, b), w) in enumerate(zip(parts, self.workers)):
             job = {"step": t.optimizer.step_count, "index": i, "share": (b - a) / n}
-            futs.append(t.client.submit(_replica_step, t.run_id, xh[a:b], yh[a:b], job,
+            # straight to its GPU's worker (no scheduler hop): the group cannot lose a
+            # worker anyway, so the data need not be recoverable
+            xf, yf = t.client.scatter([xh[a:b], yh[a:b]], workers=[w], direct=True, hash=False)
+            futs.append(t.client.submit(_replica_step, t.run_id, xf, yf, job,
                                         workers=[w], allow_other_workers=False, pure=False,
                                         key=f"nigiri-nccl-{t.run_id}-{job['step']}-{i}"))
         try:
