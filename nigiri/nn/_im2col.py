@@ -171,21 +171,22 @@ def _pool_geometry(x: Any, k: Pair, s: Pair, p: Pair, ceil_mode: bool) -> tuple[
 
 
 def pool2d_composite(x: Any, kind: str, k: Pair, s: Pair, p: Pair, ceil_mode: bool,
-                     count_include_pad: bool = True) -> tuple[Any, Any]:
-    """Max or average pooling; returns ``(y, index)`` (window offset of the max)."""
+                     count_include_pad: bool = True, need_index: bool = True) -> tuple[Any, Any]:
+    """Max or average pooling; returns ``(y, index)``: the window offset of each
+    maximum (int32; None for average pooling or when not ``need_index``)."""
     out, extra = _pool_geometry(x, k, s, p, ceil_mode)
     fill = -math.inf if kind == "max" else 0.0
     xp = _pad(x, p, (p[0] + extra[0], p[1] + extra[1]), fill)
     views = _views(xp, k, s, (1, 1), out)
     if kind == "max":
-        # running maximum over the window offsets: no stacked copy; the first maximum
-        # wins ties; a NaN is taken (max pooling propagates NaN)
+        # running maximum over the window offsets, no stacked copy: ``maximum``
+        # propagates NaN; the index keeps the first maximum on ties
         best = views[0]
-        idx = ng.zeros(best.shape, dtype=ng.int32, device=x.device)
+        idx = ng.zeros(best.shape, dtype=ng.int32, device=x.device) if need_index else None
         for i, v in enumerate(views[1:], start=1):
-            take = (v > best) | ng.isnan(v)
-            best = ng.where(take, v, best)
-            idx = ng.where(take, i, idx)
+            if need_index:
+                idx = ng.where(v > best, i, idx)
+            best = ng.maximum(best, v)
         if len(views) == 1:
             best = ng.asarray(best, copy=True)
         return best, idx

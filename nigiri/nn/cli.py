@@ -157,12 +157,14 @@ def cmd_train(args: argparse.Namespace) -> int:
                                  out_dir=args.out or ck.path.parent, progress=not args.no_progress,
                                  log=log, extra_meta={"data": args.data})
         net = trainer.net
+        _check_input(net, ds)
         log(f"resuming {net.name} from {ck.path} (epoch {trainer.epoch}, batch {trainer.batch}, "
             f"step {trainer.optimizer.step_count}) on {net.backend.device_name}")
     else:
         if not args.net:
             raise ValueError("train: give a network (zoo name or JSON file) or --resume CKPT")
         probe = Network.from_json(args.net, weights=False)
+        _check_input(probe, ds)
         s = _settings(args, probe.recipe)
         net = Network.from_json(args.net, device=args.backend, seed=args.seed,
                                 batch_size=s["batch_size"])
@@ -176,7 +178,6 @@ def cmd_train(args: argparse.Namespace) -> int:
             f"{ds.source}, {len(ds.train_labels):,} train / {len(ds.test_labels):,} test; "
             f"{s['optimizer']} lr {s['lr']} ({s['schedule']}), batch {s['batch_size']}, "
             f"{s['epochs']} epochs; checkpoints in {out}")
-    _check_input(net, ds)
     result = trainer.fit()
     if args.json:
         print(json.dumps({"history": result["history"], "interrupted": result["interrupted"],

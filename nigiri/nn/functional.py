@@ -28,6 +28,8 @@ __all__ = [
 
 conv_out_size = _im2col.conv_out_size
 pool_out_size = _im2col.pool_out_size
+#: the ignore label handed to fast paths when none is set (labels are >= 0)
+_NO_IGNORE = -100
 _enabled: contextvars.ContextVar[bool] = contextvars.ContextVar("nigiri_nn_fast", default=True)
 
 
@@ -155,20 +157,24 @@ def conv2d_backward(x: Array, w: Array, dy: Array, stride: tuple[int, int] = (1,
 # ---------------------------------------------------------------- pooling
 def pool2d(x: Array, kind: str, ksize: tuple[int, int], stride: tuple[int, int],
            padding: tuple[int, int] = (0, 0), ceil_mode: bool = False,
-           count_include_pad: bool = True) -> tuple[Array, Any]:
+           count_include_pad: bool = True, need_index: bool = True) -> tuple[Array, Any]:
     """Max (``kind='max'``) or average (``'avg'``) pooling, NCHW; returns ``(y, index)``
-    where ``index`` (max only) is handed back to ``pool2d_backward``."""
+    where ``index`` (max only) is handed back to ``pool2d_backward`` (the composite
+    skips it when ``need_index`` is False: inference)."""
     fp = fast_path(x, "pool2d_forward") if (kind == "max" or count_include_pad) else None
     if fp is not None:
         y, idx = fp(x._buf, kind, ksize, stride, padding, ceil_mode)
         return _wrap(y, x), idx
-    return _im2col.pool2d_composite(x, kind, ksize, stride, padding, ceil_mode, count_include_pad)
+    return _im2col.pool2d_composite(x, kind, ksize, stride, padding, ceil_mode, count_include_pad,
+                                    need_index)
 
 
 def pool2d_backward(dy: Array, x: Array, index: Any, kind: str, ksize: tuple[int, int],
                     stride: tuple[int, int], padding: tuple[int, int] = (0, 0),
                     ceil_mode: bool = False, count_include_pad: bool = True) -> Array:
     """Gradient of ``pool2d`` with respect to ``x``."""
+    if kind == "max" and index is None:  # forward ran without it (test phase): recompute
+        _, index = _im2col.pool2d_composite(x, kind, ksize, stride, padding, ceil_mode)
     fp = fast_path(x, "pool2d_backward") if (kind == "max" or count_include_pad) else None
     if fp is not None and not isinstance(index, Array):
         return _wrap(fp(dy._buf, x._buf, index, kind, ksize, stride, padding, ceil_mode), x)
@@ -207,7 +213,7 @@ def softmax_cross_entropy(logits: Array, labels: Array,
     Returns ``(loss [N], probs [N, K])``."""
     fp = fast_path(logits, "softmax_xent_forward")
     if fp is not None:
-        loss, probs = fp(logits._buf, labels._buf, ignore_index)
+        loss, probs = fp(logits._buf, labels._buf, _NO_IGNORE if ignore_index is None else ignore_index)
         return _wrap(loss, logits), _wrap(probs, logits)
     logp = log_softmax(logits, axis=1)
     onehot, valid = _onehot_valid(labels, logits.shape[1], ignore_index, logits.dtype)
@@ -221,7 +227,8 @@ def softmax_cross_entropy_backward(probs: Array, labels: Array, dloss: Array,
     gradient ``dloss`` ``[N]`` of the per-sample losses."""
     fp = fast_path(probs, "softmax_xent_backward")
     if fp is not None:
-        return _wrap(fp(probs._buf, labels._buf, dloss._buf, ignore_index), probs)
+        ignore = _NO_IGNORE if ignore_index is None else ignore_index
+        return _wrap(fp(probs._buf, labels._buf, dloss._buf, ignore), probs)
     onehot, valid = _onehot_valid(labels, probs.shape[1], ignore_index, probs.dtype)
     return (probs - onehot) * ng.reshape(dloss * valid, (-1, 1))
 

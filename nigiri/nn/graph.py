@@ -176,6 +176,7 @@ class Network:
         self.output: str = out
         self._last: tuple[str, Context, list[Layer]] | None = None
         self._until: dict[tuple[str, str], list[Layer]] = {}
+        self._seeds: dict[tuple[float, Any], Any] = {}
 
     # ----------------------------------------------------------------- building
     @classmethod
@@ -334,8 +335,8 @@ class Network:
         for layer in self.layers:
             for store in (layer.weights, layer.buffers):
                 for k in store:
-                    host = np.asarray(arrays[f"{layer.name}.{k}"], dtype=np.float32)
-                    store[k] = ng.asarray(host, device=self.backend)
+                    host = np.array(arrays[f"{layer.name}.{k}"], dtype=np.float32)  # a copy:
+                    store[k] = ng.asarray(host, device=self.backend)  # updates never alias the caller's
 
     # ----------------------------------------------------------------- running
     def _feeds(self, plan: _Plan, inputs: Any) -> dict[str, Any]:
@@ -437,7 +438,13 @@ class Network:
         dblobs: dict[str, Any] = {}
         for layer in losses:
             w = float(layer.cfg.get("loss_weight", 1.0)) * float(loss_scale)
-            dblobs[layer.outputs[0]] = ng.asarray(w, dtype=ng.float32, device=self.backend)
+            seed = self._seeds.get((w, self.backend))
+            if seed is None:  # cached: no host-to-device copy per step
+                seed = ng.asarray(w, dtype=ng.float32, device=self.backend)
+                if len(self._seeds) > 64:
+                    self._seeds.clear()
+                self._seeds[(w, self.backend)] = seed
+            dblobs[layer.outputs[0]] = seed
         for layer in reversed(order):
             if layer.is_data:
                 continue

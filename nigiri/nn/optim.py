@@ -144,7 +144,7 @@ class Optimizer:
             slot, _, name = key.partition("/")
             if slot not in self.slots:
                 raise ValueError(f"optimizer state has unknown slot {slot!r} ({key})")
-            self.slots[slot][name] = ng.asarray(np.asarray(host, np.float32), device=device)
+            self.slots[slot][name] = ng.asarray(np.array(host, np.float32), device=device, copy=True)
 
 
 class SGD(Optimizer):

@@ -275,7 +275,7 @@ class Trainer:
                         bar.set_postfix(loss=f"{part['loss'] / max(part['samples'], 1):.4f}",
                                         acc=f"{100 * part['correct'] / max(part['samples'], 1):.2f}%",
                                         img_s=f"{seg_n / max(now - t_seg, 1e-9):,.0f}",
-                                        **self.progress_postfix(), refresh=False)
+                                        **self.progress_postfix(), refresh=True)
                         t_seg, seg_n = now, 0
                 if bar is not None:
                     bar.update(1)

@@ -53,7 +53,7 @@ class Pooling2D(Layer):
     def forward(self, xs: list[Any], ctx: Context) -> list[Any]:
         x = xs[0]
         y, idx = F.pool2d(x, self.kind, self.k, self.s, self.p, self.cfg["ceil_mode"],
-                          self.cfg["count_include_pad"])
+                          self.cfg["count_include_pad"], need_index=ctx.train)
         self._x, self._idx = x, idx
         return [y]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gradcheck import check_gradients, make_layer
+from nigiri.nn.gradcheck import check_gradients, make_layer
 
 R = np.random.default_rng(0)
 
@@ -80,3 +80,8 @@ def test_max_pool_ties_and_nan() -> None:
     x = ng.asarray(np.array([[[[1.0, np.nan], [0.0, 5.0]]]], np.float32))
     y, _ = F.pool2d(x, "max", (2, 2), (2, 2))
     assert np.isnan(ng.to_numpy(y)).all()
+
+
+def test_max_pool_backward_after_test_phase_forward() -> None:
+    layer = make_layer("pooling_2d", {"mode": "max", "kernel_size": 2}, [(1, 2, 4, 4)])
+    check_gradients(layer, [R.standard_normal((1, 2, 4, 4))], train=False)

@@ -245,3 +245,38 @@ def test_zoo_forward_small(name: str, shape) -> None:
     out = ng.to_numpy(blobs[net.output])
     assert out.shape == (2,) + FULL_OUT[name] and np.isfinite(out).all()
     assert np.isfinite(float(blobs["loss"]))
+
+
+def test_custom_layer_registered_by_type_name() -> None:
+    from nigiri.nn.layers import Layer, Spec, register_layer
+    from nigiri.nn.layers.base import _REGISTRY
+
+    @register_layer
+    class Scale(Layer):
+        type_name = "test_scale"
+        PARAMS = {"factor": Spec("float", 2.0)}
+
+        def setup(self, in_shapes):
+            return [in_shapes[0]]
+
+        def forward(self, xs, ctx):
+            return [xs[0] * self.cfg["factor"]]
+
+        def backward(self, dys, ctx):
+            return [dys[0] * self.cfg["factor"]]
+
+    try:
+        net = Network.from_json(_with(lambda n: n.insert(3, {"type": "test_scale", "name": "s",
+                                                              "inputs": ["relu"], "outputs": ["relu_s"],
+                                                              "params": {"factor": 3.0}})
+                                      or n[4].update(inputs=["relu_s"])))
+        x = ng.asarray(np.ones((1, 1, 6, 6), np.float32))
+        blobs = net.forward((x, ng.asarray(np.array([1]))))
+        np.testing.assert_allclose(ng.to_numpy(blobs["relu_s"]), 3 * ng.to_numpy(blobs["relu"]))
+        net.backward()
+        with pytest.raises(ValueError, match="already registered"):
+            @register_layer
+            class Other(Scale):
+                pass
+    finally:
+        _REGISTRY.pop("test_scale", None)
