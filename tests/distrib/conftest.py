@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
+
+# the test modules import their helpers (dist_helpers.py) under --import-mode=importlib
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 pytest.importorskip("distributed", reason="the distributed extra is not installed")
 
