@@ -205,7 +205,6 @@ class DataParallelTrainer(Trainer):
         results: dict[int, dict[str, Any]] = {}
         retries = 0
         t_gather = time.perf_counter()
-        idle_since: float | None = None
         while pending:
             done = self._wait_some(list(pending))
             finished = [f for f in done if f.status == "finished"]
@@ -229,13 +228,9 @@ class DataParallelTrainer(Trainer):
                     pending[self._submit(i, parts[i], xh, yh, n, weights, workers,
                                          attempt + 1)] = (i, attempt + 1)
                 continue
-            if not done:
-                if self.live_workers():
-                    idle_since = None
-                    continue
-                idle_since = idle_since or time.monotonic()
-                # all workers gone: their tasks wait in the scheduler; after the
-                # timeout _await_workers checkpoints and raises
+            if not done and not self.live_workers():
+                # all workers gone: their tasks wait in the scheduler; _await_workers
+                # waits for a worker and, after the timeout, checkpoints and raises
                 workers = self._await_workers()
         gather_s = time.perf_counter() - t_gather
         return self._apply(results, parts, n, t_step, publish_s, gather_s, bytes_w,
