@@ -44,7 +44,7 @@ def train(definition, x, y, *, client=None, batch=32, epochs=2, accumulate=1, lr
     net = Network.from_json(definition, seed=1, batch_size=batch)
     opt = make_optimizer("momentum", lr=lr, momentum=0.9, weight_decay=1e-4)
     dl = DataLoader(x, y, batch, shuffle=True, seed=3, prefetch=0)
-    kw = dict(epochs=epochs, progress=False, log=None, **(trainer_kwargs or {}))
+    kw = {"epochs": epochs, "progress": False, "log": None, **(trainer_kwargs or {})}
     if client is None:
         tr = (trainer_cls or Trainer)(net, opt, dl, test, accumulate=accumulate, **kw)
     else:

@@ -87,6 +87,8 @@ def test_weights_are_sent_once_per_version(threaded_cluster):
     for s in tr.step_stats:  # 6 micro-batches, 3 workers: 3 copies, not 6
         assert s["bytes_weights"] == 3 * state_bytes
         assert s["micro_batches"] == 6
+    bar = tr.progress_postfix()  # the progress bar's extra fields
+    assert bar["workers"] == "3" and bar["bytes_step"].endswith("kB")
 
 
 def test_mixed_backends_in_one_run(threaded_cluster):
