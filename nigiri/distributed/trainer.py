@@ -17,7 +17,12 @@ index is counted once, so the step is applied exactly once, and the sum does not
 depend on which worker computed what. With a fixed ``micro_batches`` the weights are
 bit-identical to a fault-free run and to ``Trainer(accumulate=micro_batches)`` in one
 process. If no worker is left, the driver waits ``worker_timeout`` seconds for one,
-then writes a checkpoint and raises ``NoWorkersError``.
+then writes a checkpoint and raises ``NoWorkersError``; ``DataParallelTrainer.resume``
+continues from it to the weights of an uninterrupted run.
+
+``reduce="nccl"`` (chosen by ``"auto"`` when every worker is a CUDA device of one host)
+keeps a replica of the weights and optimizer on each GPU and sums the gradients with
+an NCCL all-reduce instead of through the driver (``nigiri.distributed.nccl``).
 """
 
 from __future__ import annotations
@@ -68,7 +73,7 @@ class DataParallelTrainer(Trainer):
     step), ``compress`` (``"none"`` or ``"int8"``), ``worker_timeout`` (seconds to wait
     for a worker when none is left), ``max_retries`` (resubmissions of one
     micro-batch before the step fails), ``checkpoint_dir`` (where the no-worker
-    checkpoint goes when there is no ``out_dir``)."""
+    checkpoint goes when there is no ``out_dir``), ``reduce`` (see ``REDUCE_MODES``)."""
 
     def __init__(self, net: Any, optimizer: Any, train_data: Any, test_data: Any = None, *,
                  client: Any, micro_batches: int | None = None, compress: str = "none",

@@ -179,3 +179,33 @@ def test_allreduce_mode_replicas_match_the_parameter_server(threaded_cluster, tm
     assert tr2.reduce == "driver"
     with pytest.raises(ValueError, match="needs every worker on a CUDA device"):
         train(TINY, x, y, client=client, trainer_kwargs={"reduce": "nccl"})
+
+
+def test_resume_after_no_workers_gives_the_uninterrupted_weights(threaded_cluster, tmp_path):
+    """The no-worker checkpoint resumes (on new workers) to the very same weights."""
+    from nigiri.nn.data.loader import DataLoader
+
+    x, y = tiny_data()
+    cluster, client = threaded_cluster(2)
+    full, _ = train(TINY, x, y, client=client, trainer_kwargs={"micro_batches": 2})
+
+    class Losing(DataParallelTrainer):
+        def train_step(self, xb, yb):
+            if self.optimizer.step_count == 4:
+                cluster.scale(0)
+                deadline = time.monotonic() + 30
+                while client.ncores() and time.monotonic() < deadline:
+                    time.sleep(0.05)
+            return super().train_step(xb, yb)
+
+    with pytest.raises(NoWorkersError):
+        train(TINY, x, y, client=client, trainer_cls=Losing,
+              trainer_kwargs={"worker_timeout": 0.2, "out_dir": tmp_path, "micro_batches": 2})
+    cluster.scale(2)
+    client.wait_for_workers(2, timeout=30)
+    dl = DataLoader(x, y, 32, shuffle=True, seed=3, prefetch=0)
+    tr = DataParallelTrainer.resume(tmp_path, dl, client=client, micro_batches=2, progress=False,
+                                    log=None)
+    assert tr.optimizer.step_count == 4 and tr.epoch == 1 and tr.batch == 1
+    tr.fit()
+    _assert_same(params_of(tr.net), full)
