@@ -209,3 +209,21 @@ def test_resume_after_no_workers_gives_the_uninterrupted_weights(threaded_cluste
     assert tr.optimizer.step_count == 4 and tr.epoch == 1 and tr.batch == 1
     tr.fit()
     _assert_same(params_of(tr.net), full)
+
+
+def _numba_reason() -> str | None:
+    try:
+        registry.get_device("numba")
+    except Exception as exc:  # not on this branch / not installed
+        return f"numba backend unavailable: {exc}"
+    return None
+
+
+@pytest.mark.slow  # first use compiles the numba kernels (~45 s here; cached on disk)
+@pytest.mark.skipif(_numba_reason() is not None, reason=str(_numba_reason()))
+def test_numpy_and_numba_workers_in_one_run(threaded_cluster):
+    x, y = tiny_data()
+    _, client = threaded_cluster(2, backends=["numpy", "numba"])
+    got, tr = train(TINY, x, y, client=client)
+    assert sorted(tr.devices.values()) == ["numba", "numpy"]
+    _assert_close(got, train(TINY, x, y, accumulate=2)[0])
