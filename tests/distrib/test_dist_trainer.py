@@ -227,3 +227,23 @@ def test_numpy_and_numba_workers_in_one_run(threaded_cluster):
     got, tr = train(TINY, x, y, client=client)
     assert sorted(tr.devices.values()) == ["numba", "numpy"]
     _assert_close(got, train(TINY, x, y, accumulate=2)[0])
+
+
+def test_plain_dask_worker_failing_its_probe_is_left_out(threaded_cluster, monkeypatch):
+    """A worker started without nigiri's plugin checks its backend on its first task;
+    when the probe fails its micro-batches go to the others and it gets no more."""
+    x, y = tiny_data()
+    cluster, client = threaded_cluster(2)
+    client.run(lambda: None)  # the two nigiri workers have checked numpy already
+    monkeypatch.setattr(registry, "_probe_hook", None)
+    registry.set_probe_hook(lambda dev: "max is off" if dev.name == "fake" else None)
+    monkeypatch.setenv("NIGIRI_BACKEND", "fake:1")
+    cluster.scale(3)  # a plain Dask worker: NIGIRI_BACKEND (fake:1) decides its backend
+    client.wait_for_workers(3, timeout=30)
+    logs: list[str] = []
+    got, tr = train(TINY, x, y, client=client, trainer_kwargs={"micro_batches": 3, "log": logs.append})
+    assert len(tr.refused) == 1
+    (addr, reason), = tr.refused.items()
+    assert "fake:1 failed the conformance probe: max is off" in reason and addr not in tr.devices
+    assert any("refuses to work" in line for line in logs)
+    _assert_same(got, train(TINY, x, y, accumulate=3)[0])
