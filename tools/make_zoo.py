@@ -147,8 +147,13 @@ def main() -> None:
     nets = {"lenet": lenet(), "vgg16": vgg16(), "resnet18": resnet(18),
             "resnet50": resnet(50), "resnet152": resnet(152)}
     for name, net in nets.items():
-        text = json.dumps(net, indent=1)
-        (OUT / f"{name}.json").write_text(text + "\n")
+        head = {k: v for k, v in net.items() if k != "layers"}
+        lines = [f"  {json.dumps(k)}: {json.dumps(v)}," for k, v in head.items()]
+        records = ",\n".join(f"    {json.dumps(r)}" for r in net["layers"])
+        text = "{\n" + "\n".join(lines) + '\n  "layers": [\n' + records + "\n  ]\n}\n"
+        if json.loads(text) != net:
+            raise SystemExit(f"{name}: formatting changed the definition")
+        (OUT / f"{name}.json").write_text(text)
         print(f"{name}: {len(net['layers'])} layers")
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 import nigiri as ng
+from nigiri.arrays.array import Array
 
 __all__ = ["conv_out_size", "pool_out_size", "conv2d_composite", "conv2d_backward_composite",
            "pool2d_composite", "pool2d_backward_composite"]
@@ -43,35 +44,73 @@ def _pad(x: Any, lo: Pair, hi: Pair, value: float) -> Any:
     if lo == (0, 0) and hi == (0, 0):
         return x
     a, b, h, w = x.shape
-    out = ng.full((a, b, h + lo[0] + hi[0], w + lo[1] + hi[1]), value, dtype=x.dtype,
-                  device=x.device)
-    out[:, :, lo[0]:lo[0] + h, lo[1]:lo[1] + w] = x
-    return out
+    be = x._be
+    out = be.full((a, b, h + lo[0] + hi[0], w + lo[1] + hi[1]), x.dtype.type(value), x.dtype)
+    key = (slice(0, a, 1), slice(0, b, 1), slice(lo[0], lo[0] + h, 1), slice(lo[1], lo[1] + w, 1))
+    be.copy_into(be.slice_view(out, key), x._buf)
+    return Array._new(out, be)
 
 
-def _views(xp: Any, k: Pair, s: Pair, d: Pair, out: Pair) -> list[Any]:
-    """The ``kh*kw`` strided views of ``xp`` (…, Hp, Wp), each (…, Ho, Wo)."""
-    views = []
+# The unfold / fold loops below run on backend buffers through the contract's
+# primitives (slice_view, copy_into, binary, where): their arguments are valid by
+# construction, and skipping the array layer's per-call checks removes most of the
+# Python time of a convolution (25 views per 5x5 kernel).
+def _view_keys(lead: tuple[int, int], k: Pair, s: Pair, d: Pair, out: Pair) -> list[tuple]:
+    head = (slice(0, lead[0], 1), slice(0, lead[1], 1))
+    keys = []
     for i in range(k[0]):
         r0 = i * d[0]
         rows = slice(r0, r0 + s[0] * (out[0] - 1) + 1, s[0])
         for j in range(k[1]):
             c0 = j * d[1]
-            views.append(xp[:, :, rows, slice(c0, c0 + s[1] * (out[1] - 1) + 1, s[1])])
-    return views
+            keys.append(head + (rows, slice(c0, c0 + s[1] * (out[1] - 1) + 1, s[1])))
+    return keys
 
 
-def _fold(parts: Any, shape: tuple[int, ...], k: Pair, s: Pair, d: Pair, out: Pair) -> Any:
-    """Inverse of ``_views``: add ``parts[i*kw+j]`` (a stacked Array or a list) into a
-    zero buffer of ``shape`` at the strided positions of kernel offset (i, j)."""
-    buf = ng.zeros(shape, dtype=parts[0].dtype, device=parts[0].device)
+def _view_bufs(xp: Any, k: Pair, s: Pair, d: Pair, out: Pair) -> list[Any]:
+    """The ``kh*kw`` strided views (buffers) of ``xp`` (A, B, Hp, Wp), each (A, B, Ho, Wo)."""
+    be, buf = xp._be, xp._buf
+    return [be.slice_view(buf, key) for key in _view_keys(xp.shape[:2], k, s, d, out)]
+
+
+def _stack(xp: Any, k: Pair, s: Pair, d: Pair, out: Pair) -> Any:
+    """The views of ``xp`` stacked on a new leading axis: (kh*kw, A, B, Ho, Wo)."""
+    be = xp._be
+    views = _view_bufs(xp, k, s, d, out)
+    cols = be.empty((len(views),) + tuple(xp.shape[:2]) + tuple(out), xp.dtype)
+    for i, v in enumerate(views):
+        be.copy_into(be.slice_view(cols, (i,)), v)
+    return Array._new(cols, be)
+
+
+def _channel_major(x: Any) -> bool:
+    """True when the NCHW Array ``x`` is a view of (C, N, H, W) memory (what the
+    convolution composite returns), judged from the buffer's strides when it has them."""
+    st = getattr(x._buf, "strides", None)
+    return st is not None and len(st) == 4 and x.shape[0] > 1 and x.shape[1] > 1 and st[0] < st[1]
+
+
+def _fold(parts: Any, shape: tuple[int, ...], k: Pair, s: Pair, d: Pair, out: Pair,
+          channel_major: bool = False) -> Any:
+    """Inverse of the unfold: add ``parts[i*kw+j]`` (a stacked Array or a list of
+    Arrays) into a zero buffer of ``shape`` at the strided positions of offset (i, j).
+    ``channel_major`` lays the (N, C, ...) buffer out as (C, N, ...) in memory (an NCHW
+    view of it), matching the layout of the arrays around it."""
+    first = parts[0] if isinstance(parts, list) else parts
+    be, dt = first._be, first.dtype
+    if channel_major:
+        buf = be.permute(be.full((shape[1], shape[0]) + tuple(shape[2:]), dt.type(0), dt), (1, 0, 2, 3))
+    else:
+        buf = be.full(tuple(shape), dt.type(0), dt)
     disjoint = s[0] >= d[0] * (k[0] - 1) + 1 and s[1] >= d[1] * (k[1] - 1) + 1
-    for n, view in enumerate(_views(buf, k, s, d, out)):
+    for n, key in enumerate(_view_keys(tuple(shape[:2]), k, s, d, out)):
+        part = parts[n]._buf if isinstance(parts, list) else be.slice_view(parts._buf, (n,))
+        view = be.slice_view(buf, key)
         if disjoint:  # windows do not overlap: plain writes
-            view[...] = parts[n]
+            be.copy_into(view, part)
         else:
-            view += parts[n]
-    return buf
+            be.copy_into(view, be.binary("add", view, part))
+    return Array._new(buf, be)
 
 
 def conv2d_composite(x: Any, w: Any, b: Any, stride: Pair, padding: Pair, dilation: Pair,
@@ -84,7 +123,7 @@ def conv2d_composite(x: Any, w: Any, b: Any, stride: Pair, padding: Pair, dilati
     xt = ng.permute_dims(x, (1, 0, 2, 3))
     xp = _pad(xt, padding, padding, 0.0)
     kk, nl = kh * kw, n * ho * wo
-    cols = ng.stack(_views(xp, (kh, kw), stride, dilation, (ho, wo)), axis=0)
+    cols = _stack(xp, (kh, kw), stride, dilation, (ho, wo))
     wmat = ng.permute_dims(w, (0, 2, 3, 1))  # (O, kh, kw, Cg): matches cols' K order
     if groups == 1:
         y = ng.matmul(ng.reshape(wmat, (o, kk * c)), ng.reshape(cols, (kk * c, nl)))
@@ -114,7 +153,7 @@ def conv2d_backward_composite(x: Any, w: Any, dy: Any, stride: Pair, padding: Pa
     if need[1]:
         if cols is None:
             xp = _pad(ng.permute_dims(x, (1, 0, 2, 3)), padding, padding, 0.0)
-            cols = ng.stack(_views(xp, (kh, kw), stride, dilation, (ho, wo)), axis=0)
+            cols = _stack(xp, (kh, kw), stride, dilation, (ho, wo))
         if groups == 1:
             dwm = ng.matmul(dyt, ng.permute_dims(ng.reshape(cols, (kk * c, nl)), (1, 0)))
         else:
@@ -177,24 +216,27 @@ def pool2d_composite(x: Any, kind: str, k: Pair, s: Pair, p: Pair, ceil_mode: bo
     out, extra = _pool_geometry(x, k, s, p, ceil_mode)
     fill = -math.inf if kind == "max" else 0.0
     xp = _pad(x, p, (p[0] + extra[0], p[1] + extra[1]), fill)
-    views = _views(xp, k, s, (1, 1), out)
+    be, dt = x._be, x.dtype
+    views = _view_bufs(xp, k, s, (1, 1), out)
     if kind == "max":
         # running maximum over the window offsets, no stacked copy: ``maximum``
         # propagates NaN; the index keeps the first maximum on ties
         best = views[0]
-        idx = ng.zeros(best.shape, dtype=ng.int32, device=x.device) if need_index else None
+        idx = be.full(tuple(best.shape), np.int32(0), np.dtype(np.int32)) if need_index else None
         for i, v in enumerate(views[1:], start=1):
             if need_index:
-                idx = ng.where(v > best, i, idx)
-            best = ng.maximum(best, v)
+                idx = be.where(be.binary("greater", v, best), np.int32(i), idx)
+            best = be.binary("maximum", best, v)
         if len(views) == 1:
-            best = ng.asarray(best, copy=True)
-        return best, idx
+            best = be.copy(best)
+        return Array._new(best, be), (None if idx is None else Array._new(idx, be))
     total = views[0]
     for v in views[1:]:
-        total = total + v
+        total = be.binary("add", total, v)
+    if len(views) == 1:
+        total = be.copy(total)
     inv = _avg_divisor(x.shape[2], x.shape[3], k, s, p, out, count_include_pad)
-    return total * ng.asarray(inv, dtype=x.dtype, device=x.device), None
+    return Array._new(total, be) * ng.asarray(inv, dtype=dt, device=x.device), None
 
 
 def pool2d_backward_composite(dy: Any, x: Any, index: Any, kind: str, k: Pair, s: Pair,
@@ -204,10 +246,12 @@ def pool2d_backward_composite(dy: Any, x: Any, index: Any, kind: str, k: Pair, s
     out, extra = _pool_geometry(x, k, s, p, ceil_mode)
     kk = k[0] * k[1]
     if kind == "max":
-        parts = [ng.where(index == i, dy, 0.0) for i in range(kk)]
+        be, ib, zero = dy._be, index._buf, dy.dtype.type(0)
+        parts = [Array._new(be.where(be.binary("equal", ib, ib.dtype.type(i)), dy._buf, zero), be)
+                 for i in range(kk)]
     else:
         inv = _avg_divisor(h, w, k, s, p, out, count_include_pad)
         parts = [dy * ng.asarray(inv, dtype=dy.dtype, device=dy.device)] * kk
     shape = (n, c, h + 2 * p[0] + extra[0], w + 2 * p[1] + extra[1])
-    dxp = _fold(parts, shape, k, s, (1, 1), out)
+    dxp = _fold(parts, shape, k, s, (1, 1), out, channel_major=_channel_major(x))
     return dxp[:, :, p[0]:p[0] + h, p[1]:p[1] + w]

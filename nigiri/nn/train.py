@@ -181,8 +181,12 @@ class Trainer:
             net.rng.set_state(st["rng"])
         opt = optimizer_from_config(ck.optimizer)
         opt.load_state(ck.optimizer, ck.optimizer_arrays, net.backend)
-        trainer = cls(net, opt, train_data, test_data,
-                      epochs=int(epochs if epochs is not None else st.get("epochs", 1)),
+        saved_epochs = int(st.get("epochs", 1))
+        total = int(epochs if epochs is not None else saved_epochs)
+        if total != saved_epochs and opt.schedule.kind == "cosine":
+            # a longer (or shorter) run: stretch the cosine over the new length
+            opt.schedule.total_steps = max(1, total * len(train_data))
+        trainer = cls(net, opt, train_data, test_data, epochs=total,
                       accumulate=int(st.get("accumulate", 1)), **kwargs)
         trainer.epoch, trainer.batch = int(st.get("epoch", 0)), int(st.get("batch", 0))
         trainer.history = list(st.get("history", []))

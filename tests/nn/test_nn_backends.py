@@ -30,6 +30,7 @@ OTHERS = [b for b in BACKENDS if b != "numpy"]
 
 LAYER_CASES = [
     ("convolution_2d", {"out_channels": 4, "kernel_size": 3, "padding": 1}, [(2, 3, 7, 6)]),
+    ("convolution_2d", {"out_channels": 5, "kernel_size": 3, "stride": 2}, [(2, 12, 7, 6)]),
     ("convolution_2d", {"out_channels": 4, "kernel_size": [3, 2], "stride": 2, "dilation": [2, 1],
                         "groups": 2, "bias": False}, [(2, 2, 9, 8)]),
     ("pooling_2d", {"mode": "max", "kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}, [(2, 3, 7, 7)]),

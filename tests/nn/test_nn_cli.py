@@ -58,7 +58,9 @@ def test_train_then_evaluate(small_net: Path, tmp_path: Path, capsys: pytest.Cap
     assert "[train], 4,000 samples" in capsys.readouterr().out
     # resume a finished run for one more epoch
     assert main(["train", "--resume", str(out), "--epochs", "3", "--no-progress"]) == 0
-    assert "epoch 3/3" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "epoch 3/3" in text
+    assert float(text.split(" lr ")[-1].split()[0]) > 0  # the cosine was stretched to 3 epochs
     assert (out / "checkpoint-epoch003.safetensors").is_file()
 
 

@@ -16,6 +16,8 @@ CASES = [
     ("convolution_2d", {"out_channels": 4, "kernel_size": [3, 2], "stride": [2, 1], "padding": [1, 2],
                         "dilation": [1, 2], "groups": 2, "bias": False}, [(2, 2, 6, 7)]),
     ("convolution_2d", {"out_channels": 2, "kernel_size": 1, "stride": 2}, [(1, 3, 5, 4)]),
+    ("convolution_2d", {"out_channels": 3, "kernel_size": [2, 3], "stride": [2, 1], "padding": 1,
+                        "dilation": [1, 2]}, [(2, 9, 3, 5)]),  # wide-channel unfold layout
     ("pooling_2d", {"mode": "max", "kernel_size": 2}, [(2, 2, 4, 4)]),
     ("pooling_2d", {"mode": "max", "kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}, [(1, 2, 6, 6)]),
     ("pooling_2d", {"mode": "avg", "kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}, [(1, 2, 6, 6)]),
@@ -85,3 +87,22 @@ def test_max_pool_ties_and_nan() -> None:
 def test_max_pool_backward_after_test_phase_forward() -> None:
     layer = make_layer("pooling_2d", {"mode": "max", "kernel_size": 2}, [(1, 2, 4, 4)])
     check_gradients(layer, [R.standard_normal((1, 2, 4, 4))], train=False)
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_pool_backward_on_channel_major_input(kind: str) -> None:
+    """The convolution composite returns NCHW views of (C, N, H, W) memory; pooling's
+    backward then folds into that layout: same numbers as on contiguous input."""
+    import nigiri as ng
+    from nigiri.nn import functional as F
+
+    x = R.standard_normal((3, 4, 6, 6)).astype(np.float32)
+    dy = R.standard_normal((3, 4, 3, 3)).astype(np.float32)
+    xc = ng.asarray(x)
+    xt = ng.permute_dims(ng.asarray(np.ascontiguousarray(x.transpose(1, 0, 2, 3))), (1, 0, 2, 3))
+    out = []
+    for a in (xc, xt):
+        y, idx = F.pool2d(a, kind, (2, 2), (2, 2))
+        out.append((ng.to_numpy(y), ng.to_numpy(F.pool2d_backward(ng.asarray(dy), a, idx, kind, (2, 2), (2, 2)))))
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_array_equal(out[0][1], out[1][1])
