@@ -58,7 +58,8 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
                        help="train on an existing Dask cluster (tcp://HOST:8786)")
     g.add_argument("--worker-backend", metavar="B[,B...]",
                    help="backends of the local workers, cycled (default: --backend or "
-                        "NIGIRI_BACKEND); e.g. numpy,numba mixes them")
+                        "NIGIRI_BACKEND); e.g. numpy,numba mixes them; a bare cupy "
+                        "takes every GPU in turn")
     g.add_argument("--compress", choices=COMPRESSORS, default="none",
                    help="gradient compression: int8 sends ~4x fewer bytes (error feedback)")
     g.add_argument("--micro-batches", type=_positive_int, metavar="K",

@@ -16,7 +16,8 @@ from typing import Any, Sequence
 
 from .worker import NigiriWorkerPlugin, WorkerRefusedError
 
-__all__ = ["start_local_cluster", "connect", "LOOPBACK", "security_from_files"]
+__all__ = ["start_local_cluster", "connect", "LOOPBACK", "security_from_files",
+           "spread_over_gpus"]
 
 LOOPBACK = "127.0.0.1"
 
@@ -48,7 +49,8 @@ def start_local_cluster(workers: int = 2, *, backends: str | Sequence[str] | Non
                         timeout: float = 120.0) -> tuple[Any, Any]:
     """Start ``workers`` single-threaded workers and a scheduler on this machine;
     returns ``(cluster, client)``. ``backends``: a name or a list cycled over the
-    workers (None: each worker's ``NIGIRI_BACKEND``, else numpy). ``processes=False``
+    workers (None: each worker's ``NIGIRI_BACKEND``, else numpy; ``cupy`` alone means
+    every GPU in turn). ``processes=False``
     runs the workers as threads of this process (tests). A worker whose backend fails
     its conformance probe keeps the cluster from starting, with the reason."""
     _require_distributed()
@@ -58,7 +60,7 @@ def start_local_cluster(workers: int = 2, *, backends: str | Sequence[str] | Non
         raise ValueError(f"workers must be a positive int, got {workers!r}")
     if isinstance(backends, str):
         backends = [b for b in backends.split(",") if b]
-    specs = list(backends or [None])
+    specs = spread_over_gpus(list(backends or [None]))
     # threads (processes=False) talk through in-process queues: no socket at all
     net_opts = {"host": listen or LOOPBACK} if processes else {}
     cluster = LocalCluster(n_workers=0, threads_per_worker=1, processes=processes, **net_opts,
@@ -89,6 +91,27 @@ def start_local_cluster(workers: int = 2, *, backends: str | Sequence[str] | Non
             raise WorkerRefusedError(refused) from None
         raise
     return cluster, client
+
+
+def spread_over_gpus(specs: list[str | None]) -> list[str | None]:
+    """A bare family name (``cupy``) whose family has several GPU devices stands for
+    all of them (``cupy:0``, ``cupy:1``, ...): one worker per GPU, not all on GPU 0."""
+    from nigiri import backends as registry
+
+    out: list[str | None] = []
+    for spec in specs:
+        if spec and ":" not in spec and spec != "auto":
+            try:
+                cls = registry.backend_class(spec)
+                kinds = cls.device_kinds() if hasattr(cls, "device_kinds") else []
+            except Exception:  # unknown or unusable: the worker's probe reports it
+                kinds = []
+            gpus = [f"{spec}:{i}" for i, k in enumerate(kinds) if k == "gpu"]
+            if len(gpus) > 1:
+                out.extend(gpus)
+                continue
+        out.append(spec)
+    return out
 
 
 def _refusal(exc: BaseException | None) -> str | None:

@@ -247,3 +247,13 @@ def test_plain_dask_worker_failing_its_probe_is_left_out(threaded_cluster, monke
     assert "fake:1 failed the conformance probe: max is off" in reason and addr not in tr.devices
     assert any("refuses to work" in line for line in logs)
     _assert_same(got, train(TINY, x, y, accumulate=3)[0])
+
+
+def test_a_bare_gpu_family_spreads_workers_over_its_gpus(monkeypatch):
+    from nigiri.backends.fake import FakeBackend
+    from nigiri.distributed.cluster import spread_over_gpus
+
+    assert spread_over_gpus(["fake", "numpy", None]) == ["fake", "numpy", None]  # one GPU
+    monkeypatch.setattr(FakeBackend, "device_kinds", classmethod(lambda cls: ["gpu", "gpu"]))
+    assert spread_over_gpus(["fake"]) == ["fake:0", "fake:1"]
+    assert spread_over_gpus(["fake:1", "nope"]) == ["fake:1", "nope"]
