@@ -147,3 +147,48 @@ def test_nigiri_train_workers_starts_a_local_cluster(tmp_path):
 def test_train_options_need_a_cluster(tmp_path):
     r = _nigiri("train", str(_tiny_mnist_net(tmp_path)), "--compress", "int8", timeout=60)
     assert r.returncode == 2 and "need --workers or --scheduler" in r.stderr
+
+
+def test_every_worker_killed_mid_step_then_restarted(proc_cluster):
+    """All worker processes die during a step (their scattered weights with them); the
+    driver waits, the nannies restart them, the step is recomputed: same weights."""
+    from dist_helpers import TINY, tiny_data, train
+
+    _, client = proc_cluster
+    client.wait_for_workers(3, timeout=60)
+    x, y = tiny_data(768)
+    kw = {"micro_batches": 3, "worker_timeout": 120}
+    ref, _ = train(TINY, x, y, client=client, batch=128, trainer_kwargs=kw)
+    killed: list[int] = []
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+
+    class Doomed(DataParallelTrainer):
+        def train_step(self, xb, yb):
+            if self.optimizer.step_count == 2 and not threads:
+                # the first micro-batch of steps 2..9 seen running: SIGKILL every worker
+                prefixes = tuple(f"nigiri-grad-{self.run_id}-{s}-" for s in range(2, 10))
+                pids = list(client.run(os.getpid).values())
+
+                def kill_all() -> None:
+                    while not stop.is_set():
+                        if any(str(k).startswith(prefixes)
+                               for ks in client.processing().values() for k in ks):
+                            for pid in pids:
+                                os.kill(pid, signal.SIGKILL)
+                                killed.append(pid)
+                            return
+                        time.sleep(0.001)
+
+                threads.append(threading.Thread(target=kill_all, daemon=True))
+                threads[0].start()
+            return super().train_step(xb, yb)
+
+    got, tr = train(TINY, x, y, client=client, batch=128, trainer_cls=Doomed, trainer_kwargs=kw)
+    stop.set()
+    threads[0].join()
+    assert len(killed) == 3, "the workers were not killed during training"
+    assert len(tr.step_stats) == 12  # every step applied exactly once
+    for k in ref:
+        np.testing.assert_array_equal(got[k], ref[k], err_msg=k)
+    client.wait_for_workers(3, timeout=60)
