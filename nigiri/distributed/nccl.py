@@ -156,6 +156,8 @@ def _replica_step(run_id: str, x: np.ndarray, y: np.ndarray, job: dict[str, Any]
     import nigiri as ng
     from nigiri.arrays.array import Array
 
+    from .worker import count_correct
+
     w = _worker()
     rep = _REPLICAS[(w.id, run_id)]
     net = rep.net
@@ -167,7 +169,7 @@ def _replica_step(run_id: str, x: np.ndarray, y: np.ndarray, job: dict[str, Any]
     grads = net.backward(loss_scale=job["share"])
     b = int(x.shape[0])
     loss_sum = float(net.loss(blobs)) * b
-    correct = float(ng.sum(ng.astype(ng.argmax(blobs[net.output], axis=1) == ys, ng.float32)))
+    correct = count_correct(blobs[net.output], ys)
     t1 = time.perf_counter()
     names = sorted(grads)
     flat = _flat([grads[k]._buf for k in names], rep.kind)

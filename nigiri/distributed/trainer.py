@@ -294,7 +294,7 @@ class DataParallelTrainer(Trainer):
                     avg = sum(r["buffers"][name] * (r["n"] / n) for r in results.values())
                     layer.buffers[k] = ng.asarray(np.asarray(avg, np.float32), device=be)
         loss_sum = sum(results[i]["loss_sum"] for i in range(len(parts)))
-        correct = sum(results[i]["correct"] for i in range(len(parts)))
+        correct = _total_correct(results.values())
         update_s = time.perf_counter() - t0
         per_worker: dict[str, float] = {}
         for r in results.values():
@@ -311,8 +311,7 @@ class DataParallelTrainer(Trainer):
             bytes=bytes_w + bytes_d + bytes_g, publish_s=publish_s, compute_s=compute_s,
             transfer_s=publish_s + back_s, wait_s=max(0.0, gather_s - compute_s - back_s),
             update_s=update_s, step_s=time.perf_counter() - t_step, retries=retries))
-        be_f = ng.float32
-        return ng.asarray(loss_sum, dtype=be_f, device=be), ng.asarray(correct, dtype=be_f, device=be)
+        return _scalars(loss_sum, correct, be)
 
     # ----------------------------------------------------------------- all-reduce mode
     def _make_group(self) -> Any:
@@ -352,11 +351,8 @@ class DataParallelTrainer(Trainer):
                 r["grad_bytes"] for r in results), publish_s=0.0, compute_s=compute_s,
             transfer_s=allreduce_s, wait_s=max(0.0, gather_s - compute_s - allreduce_s),
             update_s=0.0, step_s=time.perf_counter() - t_step, retries=0))
-        be = self.net.backend
         loss_sum = sum(r["loss_sum"] for r in results)
-        correct = sum(r["correct"] for r in results)
-        return (ng.asarray(loss_sum, dtype=ng.float32, device=be),
-                ng.asarray(correct, dtype=ng.float32, device=be))
+        return _scalars(loss_sum, _total_correct(results), self.net.backend)
 
     def sync(self) -> None:
         """Bring the driver's weights and optimizer state up to date (all-reduce mode
@@ -388,6 +384,18 @@ class DataParallelTrainer(Trainer):
             return {}
         last = self.step_stats[-1]
         return {"workers": str(last["workers"]), "bytes_step": _fmt_bytes(last["bytes"])}
+
+
+def _total_correct(results: Any) -> float | None:
+    """Summed correct counts; None when accuracy has no meaning (regression)."""
+    counts = [r["correct"] for r in results]
+    return None if any(c is None for c in counts) else float(sum(counts))
+
+
+def _scalars(loss_sum: float, correct: float | None, be: Any) -> tuple[Any, Any]:
+    """(loss * n, correct) as the Trainer's 0-d float32 Arrays (correct may be None)."""
+    loss = ng.asarray(loss_sum, dtype=ng.float32, device=be)
+    return loss, None if correct is None else ng.asarray(correct, dtype=ng.float32, device=be)
 
 
 def _fmt_bytes(n: float) -> str:

@@ -178,8 +178,7 @@ def gradient_task(run: dict[str, Any], weights: dict[str, Any], x: np.ndarray, y
         grads = net.backward(loss_scale=job["share"])
         b = int(x.shape[0])
         loss_sum = float(net.loss(blobs)) * b
-        pred = ng.argmax(blobs[net.output], axis=1)
-        correct = float(ng.sum(ng.astype(pred == ys, ng.float32)))
+        correct = count_correct(blobs[net.output], ys)
         host = {k: np.array(ng.to_numpy(g), dtype=np.float32, copy=True) for k, g in grads.items()}
         net.grads = {}
         raw_bytes = payload_bytes(host)
@@ -192,6 +191,16 @@ def gradient_task(run: dict[str, Any], weights: dict[str, Any], x: np.ndarray, y
             "correct": correct, "n": b, "buffers": buffers, "worker": worker.address,
             "device": net.backend.device_name, "compute_s": time.perf_counter() - t0,
             "done_at": time.time(), "grad_bytes": payload_bytes(out), "raw_grad_bytes": raw_bytes}
+
+
+def count_correct(scores: Any, labels: Any) -> float | None:
+    """Correct top-1 predictions, or None where accuracy has no meaning (as the
+    Trainer: labels that are not one integer per sample, scores that are not 2-d)."""
+    import nigiri as ng
+
+    if labels.ndim != 1 or labels.dtype.kind not in "iu" or scores.ndim != 2:
+        return None
+    return float(ng.sum(ng.astype(ng.argmax(scores, axis=1) == labels, ng.float32)))
 
 
 def decode_gradient(g: Any) -> np.ndarray:

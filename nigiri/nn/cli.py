@@ -52,12 +52,12 @@ def add_subcommands(sub: Any) -> None:
                                       "5,000-digit MNIST subset shipped with nigiri)")
     p.add_argument("--backend", default=None, help="device: numpy, numba, opencl[:i], cupy[:i] "
                                                    "(default: NIGIRI_BACKEND or numpy)")
-    p.add_argument("--epochs", type=_positive_int)
-    p.add_argument("--batch-size", type=_positive_int)
-    p.add_argument("--lr", type=_nonneg_float, help="base learning rate")
-    p.add_argument("--optimizer", choices=OPTIMIZERS)
-    p.add_argument("--momentum", type=_nonneg_float)
-    p.add_argument("--weight-decay", type=_nonneg_float)
+    p.add_argument("--epochs", type=_positive_int, help="default: the recipe's (lenet: 10)")
+    p.add_argument("--batch-size", type=_positive_int, help="default: the recipe's (lenet: 64)")
+    p.add_argument("--lr", type=_nonneg_float, help="base learning rate (lenet: 0.05)")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, help="default: the recipe's (lenet: momentum)")
+    p.add_argument("--momentum", type=_nonneg_float, help="momentum / nesterov (default 0.9)")
+    p.add_argument("--weight-decay", type=_nonneg_float, help="L2 (sgd, adam) or decoupled (adamw)")
     p.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule")
     p.add_argument("--step-size", type=_positive_int, help="step schedule: epochs per decay")
     p.add_argument("--gamma", type=_nonneg_float, help="step schedule: decay factor")
@@ -206,9 +206,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                backend=net.backend.device_name, split=args.split, data=ds.source,
                epoch=ck.trainer.get("epoch"), step=ck.step)
     loss = "n/a" if res["loss"] is None else f"{res['loss']:.4f}"
+    acc = "n/a" if res["accuracy"] is None else f"{100 * res['accuracy']:.2f}%"
     print(f"{net.name} ({ck.path.name}) on {ds.source} [{args.split}], {res['samples']:,} samples: "
-          f"accuracy {100 * res['accuracy']:.2f}%, loss {loss} ({res['seconds']:.1f} s on "
-          f"{res['backend']})")
+          f"accuracy {acc}, loss {loss} ({res['seconds']:.1f} s on {res['backend']})")
     if args.json:
         print(json.dumps(res))
     return 0

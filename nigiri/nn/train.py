@@ -36,7 +36,17 @@ class TrainResult(dict):
 
 
 def _count_correct(scores: Any, labels: Any) -> Any:
+    """Correct top-1 predictions (0-d float32), or None where accuracy has no meaning
+    (regression targets: labels that are not one integer per sample)."""
+    if labels.ndim != 1 or labels.dtype.kind not in "iu" or scores.ndim != 2:
+        return None
     return ng.sum(ng.astype(ng.argmax(scores, axis=1) == labels, ng.float32))
+
+
+def _add(total: Any, value: Any) -> Any:
+    if value is None:
+        return total
+    return value if total is None else total + value
 
 
 def evaluate(net: Network, loader: DataLoader, *, progress: bool = False) -> dict[str, Any]:
@@ -49,8 +59,7 @@ def evaluate(net: Network, loader: DataLoader, *, progress: bool = False) -> dic
         for x, y in loader:
             blobs = net.forward((x, y), phase="test")
             b = int(x.shape[0])
-            c = _count_correct(blobs[net.output], y)
-            correct = c if correct is None else correct + c
+            correct = _add(correct, _count_correct(blobs[net.output], y))
             if has_loss:
                 term = net.loss(blobs) * float(b)
                 loss_sum = term if loss_sum is None else loss_sum + term
@@ -62,8 +71,8 @@ def evaluate(net: Network, loader: DataLoader, *, progress: bool = False) -> dic
             bar.close()
     if n == 0:
         raise ValueError("evaluate: the data set is empty")
-    return {"accuracy": float(correct) / n, "loss": float(loss_sum) / n if has_loss else None,
-            "samples": n}
+    return {"accuracy": float(correct) / n if correct is not None else None,
+            "loss": float(loss_sum) / n if has_loss else None, "samples": n}
 
 
 def predict(net: Network, images: Any, *, batch_size: int = 256) -> Any:
@@ -213,10 +222,8 @@ class Trainer:
             xs, ys = (x, y) if k == 1 else (x[a:b], y[a:b])
             blobs = net.forward((xs, ys), phase="train")
             net.backward(loss_scale=(b - a) / n, accumulate=i > 0)
-            lv = net.loss(blobs) * float(b - a)
-            cv = _count_correct(blobs[net.output], ys)
-            loss_sum = lv if loss_sum is None else loss_sum + lv
-            correct = cv if correct is None else correct + cv
+            loss_sum = _add(loss_sum, net.loss(blobs) * float(b - a))
+            correct = _add(correct, _count_correct(blobs[net.output], ys))
         self.optimizer.step(net.params(), net.grads)
         net.grads = {}
         return loss_sum, correct
@@ -259,8 +266,8 @@ class Trainer:
                 loss_sum, correct = self.train_step(x, y)
                 b = int(x.shape[0])
                 self.batch += 1
-                pend_loss = loss_sum if pend_loss is None else pend_loss + loss_sum
-                pend_correct = correct if pend_correct is None else pend_correct + correct
+                pend_loss = _add(pend_loss, loss_sum)
+                pend_correct = _add(pend_correct, correct)
                 pend_n += b
                 seg_n += b
                 if self.record_losses:
@@ -268,7 +275,10 @@ class Trainer:
                 flush = self.batch % self.log_every == 0 or self.batch == total or stop.flag
                 if flush:
                     part["loss"] += float(pend_loss)
-                    part["correct"] += float(pend_correct)
+                    if pend_correct is not None:
+                        part["correct"] += float(pend_correct)
+                    else:
+                        part["no_accuracy"] = True
                     part["samples"] += pend_n
                     if pend_losses:
                         self.step_losses.extend(float(v) for v in ng.to_numpy(ng.stack(pend_losses)))
@@ -276,10 +286,12 @@ class Trainer:
                     pend_n, pend_losses = 0, []
                     now = time.perf_counter()
                     if bar is not None:
-                        bar.set_postfix(loss=f"{part['loss'] / max(part['samples'], 1):.4f}",
-                                        acc=f"{100 * part['correct'] / max(part['samples'], 1):.2f}%",
-                                        img_s=f"{seg_n / max(now - t_seg, 1e-9):,.0f}",
-                                        **self.progress_postfix(), refresh=True)
+                        shown = {"loss": f"{part['loss'] / max(part['samples'], 1):.4f}"}
+                        if not part.get("no_accuracy"):
+                            shown["acc"] = f"{100 * part['correct'] / max(part['samples'], 1):.2f}%"
+                        shown["img_s"] = f"{seg_n / max(now - t_seg, 1e-9):,.0f}"
+                        shown.update(self.progress_postfix())
+                        bar.set_postfix(shown, refresh=True)
                         t_seg, seg_n = now, 0
                 if bar is not None:
                     bar.update(1)
@@ -296,7 +308,7 @@ class Trainer:
     def _finish_epoch(self, part: dict[str, float]) -> bool:
         ns = max(part["samples"], 1)
         rec: dict[str, Any] = {"epoch": self.epoch + 1, "train_loss": part["loss"] / ns,
-                               "train_accuracy": part["correct"] / ns,
+                               "train_accuracy": None if part.get("no_accuracy") else part["correct"] / ns,
                                "seconds": part["seconds"],
                                "images_per_second": part["samples"] / max(part["seconds"], 1e-9),
                                "lr": self.optimizer.base_lr * self.optimizer.schedule.factor(
@@ -311,12 +323,14 @@ class Trainer:
         self.epoch += 1
         self.batch = 0
         self._partial = {}
-        line = (f"epoch {rec['epoch']}/{self.epochs}  train loss {rec['train_loss']:.4f} "
-                f"acc {100 * rec['train_accuracy']:.2f}%")
+        line = f"epoch {rec['epoch']}/{self.epochs}  train loss {rec['train_loss']:.4f}"
+        if rec["train_accuracy"] is not None:
+            line += f" acc {100 * rec['train_accuracy']:.2f}%"
         if "test_accuracy" in rec:
-            tl = rec["test_loss"]
-            line += (f"  test loss {tl:.4f}" if tl is not None else "  test") + \
-                    f" acc {100 * rec['test_accuracy']:.2f}%"
+            tl, ta = rec["test_loss"], rec["test_accuracy"]
+            line += f"  test loss {tl:.4f}" if tl is not None else "  test"
+            if ta is not None:
+                line += f" acc {100 * ta:.2f}%"
         line += (f"  lr {rec['lr']:.4g}  {rec['seconds']:.1f} s "
                  f"({rec['images_per_second']:,.0f} img/s)")
         self._say(line)

@@ -154,3 +154,27 @@ def test_evaluate_and_predict() -> None:
     pred = ng.to_numpy(ng.argmax(scores, axis=1))
     assert scores.shape == (40, 3)
     assert res["accuracy"] == pytest.approx(float(np.mean(pred == y)))
+
+
+def test_regression_network_trains_without_accuracy() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((24, 3)).astype(np.float32)
+    t = (x @ rng.standard_normal((3, 2))).astype(np.float32)
+    net = Network.from_json([
+        {"type": "data", "name": "d", "outputs": ["x", "t"], "params": {"shape": [3], "label_shape": [2]}},
+        {"type": "linear", "name": "fc", "inputs": ["x"], "params": {"out_features": 2}},
+        {"type": "loss", "name": "mse", "inputs": ["fc", "t"]},
+    ])
+
+    class Pairs(DataLoader):  # float targets instead of class labels
+        def __init__(self) -> None:
+            super().__init__(x, np.zeros(24, np.int64), 8, prefetch=0)
+
+        def _host_batches(self, start: int):
+            for b in range(start, 3):
+                yield x[b * 8:(b + 1) * 8], t[b * 8:(b + 1) * 8]
+
+    tr = Trainer(net, make_optimizer("adam", lr=0.05), Pairs(), Pairs(), epochs=30, progress=False, log=None)
+    tr.fit()
+    assert tr.history[-1]["train_accuracy"] is None and tr.history[-1]["test_accuracy"] is None
+    assert tr.history[-1]["test_loss"] < 0.1 * tr.history[0]["test_loss"]
