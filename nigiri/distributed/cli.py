@@ -10,7 +10,6 @@ existing cluster instead. Nothing here imports Dask until a command runs.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from typing import Any, Callable
 
@@ -176,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nigiri worker: refusing to join {args.scheduler}: {reason}", file=sys.stderr)
         return 2
     print(f"nigiri worker: backend {dev.device_name} passed its checks", file=sys.stderr)
+    import asyncio
+
     try:
         asyncio.run(_serve(args, security))
     except KeyboardInterrupt:
