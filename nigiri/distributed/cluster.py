@@ -52,7 +52,8 @@ def start_local_cluster(workers: int = 2, *, backends: str | Sequence[str] | Non
     workers (None: each worker's ``NIGIRI_BACKEND``, else numpy; ``cupy`` alone means
     every GPU in turn). ``processes=False``
     runs the workers as threads of this process (tests). A worker whose backend fails
-    its conformance probe keeps the cluster from starting, with the reason."""
+    its conformance probe keeps the cluster from starting, with the reason. Worker
+    processes are spawned: call this under ``if __name__ == "__main__":`` in a script."""
     _require_distributed()
     from distributed import Client, LocalCluster
 
