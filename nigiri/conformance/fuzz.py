@@ -1,0 +1,225 @@
+"""The Hypothesis-driven part of the full tier.
+
+Per target (every op-table op, plus reductions, scans and matmul), Hypothesis draws a
+dtype the op accepts, shapes (broadcast-compatible for binary ops, empty and 0-d
+included), domain-aware elements with NaN/inf where the domain admits them, and a
+layout (contiguous, step-2 slice, negative step, transpose); the case runs on the
+backend and on the reference exactly like a deterministic case. On failure Hypothesis
+shrinks the example and the result carries the minimal reproducer.
+
+Data is drawn with ``hypothesis.extra.numpy`` on the host and moved to each device
+with ``ng.asarray``, rather than with ``hypothesis.extra.array_api`` over the nigiri
+namespace: the harness's contract is "the same host data on both devices", and the
+printed reproducer is then plain NumPy literals that do not depend on the generator.
+Reductions and matmul use the adversarial bound ``n * eps * sum|x_i|``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ..arrays.dtypes import ALL_DTYPES, CATEGORIES
+from ..arrays.optable import OPS, Op
+from .case import Case, Result, run_case
+from .inputs import Input
+from .tolerance import sum_bound, matmul_bound, ulps_for_class
+
+__all__ = ["run", "TARGETS", "DEFAULT_SEED"]
+
+DEFAULT_SEED = 20231212
+
+_DOMAIN_LIMITS = {  # (min, max) for floats; None: unbounded with NaN/inf
+    "any": None, "nonzero2": None, "positive": (0.0, None), "nonneg": (0.0, None),
+    "unit": (-1.0, 1.0), "ge1": (1.0, None), "gt-1": (-1.0, None), "small": (-4.0, 4.0),
+    "shift": None,
+}
+
+
+def _elements(st: Any, dtype: np.dtype, domain: str, role: int) -> Any:
+    from hypothesis.extra import numpy as hnp
+
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if domain == "shift" and role == 1:
+            return st.integers(0, info.bits + 2)
+        if domain == "small" and role == 1:
+            return st.integers(max(info.min, -3), 70)
+        return hnp.from_dtype(dtype)
+    if dtype.kind == "f":
+        lim = _DOMAIN_LIMITS.get(domain)
+        if domain == "small" and dtype == np.float16:
+            lim = (-4.0, 4.0)
+        if lim is None:
+            return hnp.from_dtype(dtype, allow_subnormal=False)
+        lo, hi = lim
+        return hnp.from_dtype(dtype, min_value=lo, max_value=hi, allow_nan=False,
+                              allow_infinity=hi is None, allow_subnormal=False)
+    if dtype.kind == "c":
+        return hnp.from_dtype(dtype, allow_subnormal=False)
+    return hnp.from_dtype(dtype)
+
+
+def _layout_input(draw: Any, st: Any, dtype: np.dtype, shape: tuple[int, ...],
+                  domain: str, role: int) -> Input:
+    """Draw data for ``shape`` with a random layout (contiguous, step 2, negative
+    step, transpose of a 2-d array)."""
+    from hypothesis.extra import numpy as hnp
+
+    kinds = ["contig"]
+    if len(shape) >= 1:
+        kinds += ["step2", "negstep"]
+    if len(shape) == 2:
+        kinds.append("transpose")
+    kind = draw(st.sampled_from(kinds))
+    base_shape: tuple[int, ...] = shape
+    view: tuple = ()
+    if kind == "step2":
+        base_shape = (2 * shape[0],) + shape[1:]
+        view = (("getitem", (slice(None, None, 2),)),)
+    elif kind == "negstep":
+        view = (("getitem", (slice(None, None, -1),)),)
+    elif kind == "transpose":
+        base_shape = shape[::-1]
+        view = (("permute", (1, 0)),)
+    base = draw(hnp.arrays(dtype, base_shape, elements=_elements(st, dtype, domain, role)))
+    return Input(base, view)
+
+
+def _op_target(op: Op) -> Callable[[Any, Any], Case]:
+    dtypes = [d for d in ALL_DTYPES if d in CATEGORIES[op.category]]
+    tol = ulps_for_class(op.tol)
+    code = f"ng.{op.name}(x1)" if op.arity == 1 else f"ng.{op.name}(x1, x2)"
+
+    def build(draw: Any, st: Any) -> Case:
+        from hypothesis.extra import numpy as hnp
+
+        dtype = draw(st.sampled_from(dtypes))
+        if op.arity == 1:
+            shapes = (draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=6)),)
+        else:
+            bs = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=5))
+            shapes = bs.input_shapes
+        ins = tuple(_layout_input(draw, st, dtype, s, op.domain, r) for r, s in enumerate(shapes))
+        return Case(f"{op.name}[hypothesis]", op.name, ins, code, tol=tol, dtypes=(dtype,),
+                    group="elementwise")
+
+    return build
+
+
+_REAL = [d for d in ALL_DTYPES if d.kind in "iuf"]
+_FLOAT = [d for d in ALL_DTYPES if d.kind in "fc"]
+
+
+def _reduce_target(name: str) -> Callable[[Any, Any], Case]:
+    dtypes = [d for d in ALL_DTYPES if d.kind in "iufc"] if name in ("sum", "prod") else _REAL
+
+    def build(draw: Any, st: Any) -> Case:
+        from hypothesis.extra import numpy as hnp
+
+        dtype = draw(st.sampled_from(dtypes))
+        shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=6))
+        axis = draw(st.one_of(st.none(), st.integers(0, len(shape) - 1)))
+        x = _layout_input(draw, st, dtype, shape, "small" if name == "prod" else "any", 0)
+
+        def tol(hosts: list, ref: Any) -> Any:
+            a = np.asarray(hosts[0])
+            if name in ("max", "min") or dtype.kind in "iu":
+                return ulps_for_class("exact")
+            n = a.size if axis is None else a.shape[axis]
+            mag = np.abs(a.astype(np.complex128 if dtype.kind == "c" else np.float64))
+            s = np.sum(mag, axis=axis) if name == "sum" else np.prod(mag, axis=axis)
+            return sum_bound(s, n, dtype, adversarial=True)
+
+        return Case(f"{name}[hypothesis]", name, (x,), f"ng.{name}(x1, axis={axis})",
+                    tol=tol, dtypes=(dtype,), group="reduction")
+
+    return build
+
+
+def _matmul_target(draw: Any, st: Any) -> Case:
+    from hypothesis.extra import numpy as hnp
+
+    dtype = draw(st.sampled_from(_FLOAT))
+    m, k, n = (draw(st.integers(1, 6)) for _ in range(3))
+    a = _layout_input(draw, st, dtype, (m, k), "small", 0)
+    b = _layout_input(draw, st, dtype, (k, n), "small", 0)
+
+    def tol(hosts: list, ref: Any) -> Any:
+        return matmul_bound(np.asarray(hosts[0]), np.asarray(hosts[1]), dtype, adversarial=True)
+
+    return Case("matmul[hypothesis]", "matmul", (a, b), "ng.matmul(x1, x2)", tol=tol,
+                dtypes=(dtype,), group="linalg")
+
+
+TARGETS: dict[str, Callable[[Any, Any], Case]] = {name: _op_target(op) for name, op in OPS.items()}
+TARGETS.update({name: _reduce_target(name) for name in ("sum", "prod", "max", "min")})
+TARGETS["matmul"] = _matmul_target
+
+
+def _run_target(name: str, build: Callable[[Any, Any], Case], be: Any, ref_be: Any,
+                max_examples: int, seed: int) -> Result:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as hseed
+    from hypothesis import strategies as st
+
+    state: dict[str, Any] = {"last_fail": None, "n": 0, "worst": None, "skips": 0}
+
+    @hseed(seed)
+    @settings(max_examples=max_examples, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck), print_blob=False, report_multiple_bugs=False)
+    @given(st.data())
+    def check(data: Any) -> None:
+        case = build(data.draw, st)
+        res = run_case(case, be, ref_be)
+        state["n"] += 1
+        if res.status == "skip":
+            state["skips"] += 1
+            return
+        if res.status != "pass":
+            state["last_fail"] = res
+            raise AssertionError(res.message)
+        if res.worst is not None and (state["worst"] is None or res.worst > state["worst"][0]):
+            state["worst"] = (res.worst, res.unit)
+
+    out = Result(f"{name}[hypothesis]", name, be.device_name, "pass", group="hypothesis")
+    try:
+        check()
+    except AssertionError:
+        fail = state["last_fail"]
+        out.status = fail.status if fail is not None else "fail"
+        out.message = (fail.message if fail else "Hypothesis reported a failure") + (
+            f"\n(minimal example found by Hypothesis, seed {seed})")
+        out.reproducer = fail.reproducer if fail else ""
+        return out
+    except Exception as exc:  # an error in the harness itself
+        out.status = "error"
+        out.message = f"Hypothesis run failed: {type(exc).__name__}: {exc}"
+        return out
+    if state["worst"] is not None:
+        out.worst, out.unit = state["worst"]
+    out.message = f"{state['n']} examples ({state['skips']} skipped by capabilities)"
+    if state["n"] and state["skips"] == state["n"]:
+        out.status = "skip"
+        out.message = "every drawn dtype is missing on this device (capabilities)"
+    return out
+
+
+def run(be: Any, ref_be: Any, *, max_examples: int = 100, pattern: str | None = None,
+        seed: int = DEFAULT_SEED, progress: Callable[[Result], None] | None = None) -> list[Result]:
+    """Run every Hypothesis target (filtered by ``pattern`` on ``op[hypothesis]``)."""
+    import re
+
+    rx = re.compile(pattern) if pattern else None
+    results = []
+    for name, build in TARGETS.items():
+        if rx is not None and not rx.search(f"{name}[hypothesis]"):
+            continue
+        if max_examples <= 0:
+            continue
+        res = _run_target(name, build, be, ref_be, max_examples, seed)
+        results.append(res)
+        if progress:
+            progress(res)
+    return results
