@@ -256,11 +256,8 @@ def run_case(case: Case, be: Any, ref_be: Any, *, composite: bool = False) -> Re
                            f"raised {type(ref.error).__name__}: {ref.error}")
         return res
     try:
-        if case.check is not None:
-            hosts = [_inputs.host_view(inp) for inp in case.inputs]
-            verdict = case.check(got.value, ref.value, hosts)
-        else:
-            verdict = _compare_values(got.value, ref.value, _resolve_tol(case, ref), "result")
+        with np.errstate(all="ignore"):
+            verdict = _verdict(case, got, ref)
     except Exception as exc:
         res.status = "error"
         res.message = f"comparison failed: {type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)}"
@@ -270,3 +267,10 @@ def run_case(case: Case, be: Any, ref_be: Any, *, composite: bool = False) -> Re
         res.status = "fail"
         res.message = verdict.message
     return res
+
+
+def _verdict(case: Case, got: Outcome, ref: Outcome) -> Verdict:
+    if case.check is not None:
+        hosts = [_inputs.host_view(inp) for inp in case.inputs]
+        return case.check(got.value, ref.value, hosts)
+    return _compare_values(got.value, ref.value, _resolve_tol(case, ref), "result")
