@@ -53,7 +53,7 @@ class Case:
     code: str
     tol: Any = EXACT
     check: Callable[..., Verdict] | None = None
-    raises: type[BaseException] | None = None
+    raises: type[BaseException] | tuple[type[BaseException], ...] | None = None
     dtypes: tuple[np.dtype, ...] = ()
     tiers: frozenset = frozenset({"full"})
     fast_path: str | None = None
@@ -235,12 +235,12 @@ def run_case(case: Case, be: Any, ref_be: Any, *, composite: bool = False) -> Re
     if ref.error is not None and (expected is None or not isinstance(ref.error, expected)):
         res.status = "error"
         res.message = (f"the reference raised {type(ref.error).__name__}: {ref.error}"
-                       + (f" (expected {expected.__name__})" if expected else "")
+                       + (f" (expected {_names(expected)})" if expected else "")
                        + "\n" + ref.tb)
         return res
     if ref.error is None and expected is not None:
         res.status = "error"
-        res.message = f"the reference did not raise {expected.__name__}"
+        res.message = f"the reference did not raise {_names(expected)}"
         return res
     if ref.error is not None or got.error is not None:
         if ref.error is None:
@@ -267,6 +267,12 @@ def run_case(case: Case, be: Any, ref_be: Any, *, composite: bool = False) -> Re
         res.status = "fail"
         res.message = verdict.message
     return res
+
+
+def _names(exc: Any) -> str:
+    if isinstance(exc, tuple):
+        return " or ".join(e.__name__ for e in exc)
+    return exc.__name__
 
 
 def _verdict(case: Case, got: Outcome, ref: Outcome) -> Verdict:
