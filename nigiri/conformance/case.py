@@ -22,7 +22,7 @@ import numpy as np
 from . import inputs as _inputs
 from .tolerance import EXACT, Tolerance, Verdict, compare
 
-__all__ = ["Case", "Result", "run_case", "reproducer", "Outcome", "fast_paths_disabled",
+__all__ = ["Case", "Result", "run_case", "reproducer", "Outcome", "fast_paths_disabled", "DLPackView",
            "STATUSES", "UNEXPECTED"]
 
 #: Result statuses; "error" is a broken case (the reference raised unexpectedly),
@@ -44,7 +44,10 @@ class Case:
     reference is expected to raise (None: it must succeed). ``dtypes``: the dtypes the
     case needs; a device lacking one skips the case with the capability as reason.
     ``tiers``: "quick" and/or "full". ``fast_path``: run the backend with and without
-    this fast path (``backend.fast_path(name)``) when it registers one.
+    this fast path (``backend.fast_path(name)``) when it registers one. ``needs``:
+    optional primitives (``contract.OPTIONAL_PRIMITIVES``) the case exercises; a
+    backend that declares or lacks one skips the case with that as the reason.
+    The code sees ``device``: the backend instance it runs on (``device=device``).
     """
 
     id: str
@@ -58,6 +61,7 @@ class Case:
     tiers: frozenset = frozenset({"full"})
     fast_path: str | None = None
     group: str = ""
+    needs: tuple[str, ...] = ()
 
 
 @dataclass
@@ -125,7 +129,7 @@ def evaluate(case: Case, device: Any) -> Outcome:
 
     code, is_expr = _compile(case.code)
     try:
-        env: dict[str, Any] = {"ng": ng, "np": np}
+        env: dict[str, Any] = {"ng": ng, "np": np, "device": device}
         for i, inp in enumerate(case.inputs):
             env[f"x{i + 1}"] = _inputs.materialize(inp, device)
     except Exception as exc:  # input preparation must work on both sides
@@ -194,7 +198,7 @@ def fast_paths_disabled(be: Any) -> Iterator[None]:
 
 def reproducer(case: Case, device: str) -> str:
     """Copy-pasteable Python that reruns ``case`` on ``device``."""
-    lines = ["import numpy as np", "import nigiri as ng"]
+    lines = ["import numpy as np", "import nigiri as ng", f"device = {device!r}"]
     for i, inp in enumerate(case.inputs):
         lines.append(_inputs.literal(inp, f"x{i + 1}", device))
     code = case.code
@@ -222,6 +226,11 @@ def run_case(case: Case, be: Any, ref_be: Any, *, composite: bool = False) -> Re
             res.status = "skip"
             res.message = f"device lacks {np.dtype(dt).name} (capabilities)"
             return res
+    missing = _missing_primitives(case, be)
+    if missing:
+        res.status = "skip"
+        res.message = f"optional primitive {missing} not provided by this backend"
+        return res
     with fast_paths_disabled(ref_be):
         ref = evaluate(case, ref_be)
     if composite:
@@ -267,6 +276,29 @@ def run_case(case: Case, be: Any, ref_be: Any, *, composite: bool = False) -> Re
         res.status = "fail"
         res.message = verdict.message
     return res
+
+
+def _missing_primitives(case: Case, be: Any) -> str:
+    from ..backends.contract import Backend
+
+    for name in case.needs:
+        if name in be.capabilities.unsupported or getattr(type(be), name, None) is getattr(Backend, name, None):
+            return name
+    return ""
+
+
+class DLPackView:
+    """Exposes only the DLPack protocol of an array, so ``ng.from_dlpack`` takes the
+    DLPack path instead of recognising a nigiri Array."""
+
+    def __init__(self, array: Any) -> None:
+        self._array = array
+
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        return self._array.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self) -> Any:
+        return self._array.__dlpack_device__()
 
 
 def _names(exc: Any) -> str:

@@ -21,7 +21,8 @@ __all__ = ["CASE_MODULES", "BackendReport", "collect", "run_backend", "run_cases
            "apply_xfails", "resolve_specs"]
 
 #: Modules of ``nigiri.conformance.cases`` that provide ``cases()``.
-CASE_MODULES = ("elementwise", "reductions", "manipulation", "indexing", "sorting", "linalg")
+CASE_MODULES = ("elementwise", "reductions", "manipulation", "indexing", "sorting", "linalg",
+                "random", "interchange", "creation")
 
 #: The backends ``all`` never includes (test-only).
 EXCLUDED_FROM_ALL = frozenset({"fake"})
