@@ -139,7 +139,6 @@ def _reduce_target(name: str) -> Callable[[Any, Any], Case]:
 
 
 def _matmul_target(draw: Any, st: Any) -> Case:
-    from hypothesis.extra import numpy as hnp
 
     dtype = draw(st.sampled_from(_FLOAT))
     m, k, n = (draw(st.integers(1, 6)) for _ in range(3))

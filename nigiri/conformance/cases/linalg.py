@@ -222,7 +222,8 @@ def _matmul_cases() -> Iterator[Case]:
         q = dtype in _QUICK or dtype == dt("int32")
         dom = "small" if dtype.kind in "iu" else "any"
 
-        def c(label: str, ins: tuple, code: str = "ng.matmul(x1, x2)", quick: bool = False, **kw: Any) -> Case:
+        def c(label: str, ins: tuple, code: str = "ng.matmul(x1, x2)", quick: bool = False,
+              dtype: np.dtype = dtype, q: bool = q, **kw: Any) -> Case:
             return mk(f"matmul[{dtype.name},{label}]", "matmul", G, ins, code, tol=mm_tol,
                       quick=quick and q, **kw)
 
@@ -332,7 +333,8 @@ def _decomp_cases() -> Iterator[Case]:
         wide = arr(r, dtype, (3, 5))
         rhs = arr(r, dtype, (4, 2))
 
-        def c(op: str, label: str, ins: tuple, code: str, quick: bool = False, **kw: Any) -> Case:
+        def c(op: str, label: str, ins: tuple, code: str, quick: bool = False,
+              dtype: np.dtype = dtype, q: bool = q, **kw: Any) -> Case:
             return mk(f"{op}[{dtype.name},{label}]", op, G, ins, code, quick=quick and q, **kw)
 
         yield c("inv", "2d", (wc,), "ng.linalg.inv(x1)", True, check=cond_check())

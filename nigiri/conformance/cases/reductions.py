@@ -202,7 +202,7 @@ def _cum_cases() -> Iterator[Case]:
             r = rng(f"{name}{dtype}")
             q = dtype in (dt("float32"), dt("int32"))
 
-            def prep(i: Input) -> Input:
+            def prep(i: Input, name: str = name, dtype: np.dtype = dtype) -> Input:
                 if name == "cumulative_prod" and dtype.kind in "fc":
                     return Input(np.asarray(np.where(np.abs(i.base) > 1.5, i.base / 3, i.base), dtype), i.view)
                 return i

@@ -29,8 +29,9 @@ def _sort_cases(dtype: np.dtype) -> Iterator[Case]:
     r = rng(f"sort{dtype}")
     q = dtype in _QUICK
     for name in ("sort", "argsort"):
-        c = lambda label, ins, code, quick=False, **kw: mk(  # noqa: E731
-            f"{name}[{dtype.name},{label}]", name, G, ins, code, quick=quick and q, **kw)
+        def c(label: str, ins: tuple, code: str, quick: bool = False, name: str = name,
+              **kw: object) -> Case:
+            return mk(f"{name}[{dtype.name},{label}]", name, G, ins, code, quick=quick and q, **kw)
         yield c("1d", (arr(r, dtype, (23,)),), f"ng.{name}(x1)", True)
         yield c("ties", (_ties(r, dtype, (4, 9)),), f"ng.{name}(x1)")
         yield c("ties-descending", (_ties(r, dtype, (4, 9)),), f"ng.{name}(x1, descending=True)", True)
