@@ -40,10 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_examples < 0:
         print("nigiri conformance: --max-examples must be >= 0", file=sys.stderr)
         return 2
-    from . import fuzz, report, runner
+    from . import report, runner
 
-    if args.seed is not None:
-        fuzz.DEFAULT_SEED = args.seed
     try:
         specs = runner.resolve_specs(args.backend)
     except Exception as exc:
@@ -64,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             rep = runner.run_backend(spec, quick=args.quick, max_examples=args.max_examples,
                                      pattern=args.case, xfail_file=args.xfail,
-                                     layers=not args.no_layers)
+                                     layers=not args.no_layers, seed=args.seed)
         except ValueError as exc:  # an unknown backend name, a bad regex
             print(f"nigiri conformance: {exc}", file=sys.stderr)
             return 2

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable
 from . import xfail as _xfail
 from .case import REFERENCE, UNEXPECTED, Case, Result, run_case
 
-__all__ = ["CASE_MODULES", "BackendReport", "collect", "run_backend", "run_cases",
+__all__ = ["CASE_MODULES", "BackendReport", "collect", "run_backend", "run_device", "run_cases",
            "apply_xfails", "resolve_specs"]
 
 #: Modules of ``nigiri.conformance.cases`` that provide ``cases()``.
@@ -155,19 +155,30 @@ def resolve_specs(spec: str) -> list[tuple[str, str | None]]:
 
 def run_backend(spec: str, *, quick: bool = False, max_examples: int = 100,
                 pattern: str | None = None, xfail_file: str | None = None,
-                layers: bool = True,
+                layers: bool = True, seed: int | None = None,
                 progress: Callable[[Result], None] | None = None) -> BackendReport:
     """Run the quick tier, or the full tier (deterministic cases, Hypothesis cases
     with ``max_examples`` examples per op, layer cases) on device ``spec``."""
     from .. import backends as reg
 
-    report = BackendReport(spec)
     try:
         be = reg.get_device(spec)
     except Exception as exc:
-        report.available = False
-        report.reason = str(exc) or type(exc).__name__
-        return report
+        return BackendReport(spec, available=False, reason=str(exc) or type(exc).__name__)
+    return run_device(be, quick=quick, max_examples=max_examples, pattern=pattern,
+                      xfail_file=xfail_file, layers=layers, seed=seed, progress=progress,
+                      spec=spec)
+
+
+def run_device(be: Any, *, quick: bool = False, max_examples: int = 100,
+               pattern: str | None = None, xfail_file: str | None = None,
+               layers: bool = True, seed: int | None = None,
+               progress: Callable[[Result], None] | None = None,
+               spec: str | None = None) -> BackendReport:
+    """``run_backend`` for a backend instance (the probe calls this)."""
+    from .. import backends as reg
+
+    report = BackendReport(spec or be.device_name)
     ref_be = reg.get_device(REFERENCE)
     report.device = be.device_name
     try:
@@ -184,6 +195,7 @@ def run_backend(spec: str, *, quick: bool = False, max_examples: int = 100,
 
         t1 = time.perf_counter()
         report.results += fuzz.run(be, ref_be, max_examples=max_examples, pattern=pattern,
+                                   seed=fuzz.DEFAULT_SEED if seed is None else seed,
                                    progress=progress)
         report.seconds["hypothesis"] = time.perf_counter() - t1
         if layers:
@@ -192,7 +204,6 @@ def run_backend(spec: str, *, quick: bool = False, max_examples: int = 100,
             t2 = time.perf_counter()
             report.results += _layers.run(be, ref_be, pattern=pattern, progress=progress)
             report.seconds["layers"] = time.perf_counter() - t2
-    family = be.name
-    report.unused_xfails = apply_xfails(report.results, _xfail.load(family, xfail_file))
+    report.unused_xfails = apply_xfails(report.results, _xfail.load(be.name, xfail_file))
     report.seconds["total"] = time.perf_counter() - t0
     return report
