@@ -12,8 +12,10 @@ structure, dtype, shape, then values under the case's tolerance.
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 import traceback
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
@@ -37,6 +39,8 @@ REFERENCE = "numpy"
 class Case:
     """One conformance check (see the module docstring).
 
+    ``inputs``: the ``Input`` tuple, or a callable producing it on first use (so that
+    collecting thousands of cases costs nothing until a tier runs them).
     ``tol``: a Tolerance, or a callable ``tol(host_inputs, ref_output) -> Tolerance``
     (reductions compute their bound from the data). ``check``: optional custom
     comparison ``check(got, ref, host_inputs) -> Verdict`` replacing dtype/shape/value
@@ -52,7 +56,7 @@ class Case:
 
     id: str
     op: str
-    inputs: tuple[_inputs.Input, ...]
+    inputs: Any  # tuple[Input, ...] or a zero-argument callable returning one (lazy)
     code: str
     tol: Any = EXACT
     check: Callable[..., Verdict] | None = None
@@ -62,6 +66,11 @@ class Case:
     fast_path: str | None = None
     group: str = ""
     needs: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def ins(self) -> tuple[_inputs.Input, ...]:
+        """The inputs, generated on first use when ``inputs`` is a callable."""
+        return tuple(self.inputs() if callable(self.inputs) else self.inputs)
 
 
 @dataclass
@@ -130,17 +139,20 @@ def evaluate(case: Case, device: Any) -> Outcome:
     code, is_expr = _compile(case.code)
     try:
         env: dict[str, Any] = {"ng": ng, "np": np, "device": device}
-        for i, inp in enumerate(case.inputs):
+        for i, inp in enumerate(case.ins):
             env[f"x{i + 1}"] = _inputs.materialize(inp, device)
     except Exception as exc:  # input preparation must work on both sides
         return Outcome(error=exc, tb="preparing inputs: " + traceback.format_exc(limit=4))
     try:
-        if is_expr:
-            value = eval(code, env)
-        else:
-            exec(code, env)
-            value = env.get("out")
-        return Outcome(value=_to_host(value))
+        # IEEE overflow/invalid results are results here, not warnings to print
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if is_expr:
+                value = eval(code, env)
+            else:
+                exec(code, env)
+                value = env.get("out")
+            return Outcome(value=_to_host(value))
     except Exception as exc:
         return Outcome(error=exc, tb=traceback.format_exc(limit=6))
 
@@ -199,7 +211,7 @@ def fast_paths_disabled(be: Any) -> Iterator[None]:
 def reproducer(case: Case, device: str) -> str:
     """Copy-pasteable Python that reruns ``case`` on ``device``."""
     lines = ["import numpy as np", "import nigiri as ng", f"device = {device!r}"]
-    for i, inp in enumerate(case.inputs):
+    for i, inp in enumerate(case.ins):
         lines.append(_inputs.literal(inp, f"x{i + 1}", device))
     code = case.code
     _, is_expr = _compile(code)
@@ -210,7 +222,7 @@ def reproducer(case: Case, device: str) -> str:
 
 def _resolve_tol(case: Case, ref: Outcome) -> Any:
     if callable(case.tol) and not isinstance(case.tol, type):
-        hosts = [_inputs.host_view(inp) for inp in case.inputs]
+        hosts = [_inputs.host_view(inp) for inp in case.ins]
         return case.tol(hosts, ref.value)
     return case.tol
 
@@ -239,7 +251,14 @@ def run_case(case: Case, be: Any, ref_be: Any, *, composite: bool = False) -> Re
     else:
         got = evaluate(case, be)
     res.seconds = time.perf_counter() - t0
-    res.reproducer = reproducer(case, device)
+    try:
+        return _judge(case, res, got, ref)
+    finally:
+        if res.status != "pass":  # reproducers only where someone will read them
+            res.reproducer = reproducer(case, device)
+
+
+def _judge(case: Case, res: Result, got: Outcome, ref: Outcome) -> Result:
     expected = case.raises
     if ref.error is not None and (expected is None or not isinstance(ref.error, expected)):
         res.status = "error"
@@ -309,6 +328,6 @@ def _names(exc: Any) -> str:
 
 def _verdict(case: Case, got: Outcome, ref: Outcome) -> Verdict:
     if case.check is not None:
-        hosts = [_inputs.host_view(inp) for inp in case.inputs]
+        hosts = [_inputs.host_view(inp) for inp in case.ins]
         return case.check(got.value, ref.value, hosts)
     return _compare_values(got.value, ref.value, _resolve_tol(case, ref), "result")

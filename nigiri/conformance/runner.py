@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from . import xfail as _xfail
+from . import xfails as _xfail
 from .case import REFERENCE, UNEXPECTED, Case, Result, run_case
 
 __all__ = ["CASE_MODULES", "BackendReport", "collect", "run_backend", "run_device", "run_cases",

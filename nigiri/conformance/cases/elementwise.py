@@ -10,6 +10,7 @@ reference. The tolerance is the op's class from the table.
 
 from __future__ import annotations
 
+import functools
 from typing import Iterator
 
 import numpy as np
@@ -73,40 +74,44 @@ def _bad_dtype(op: Op) -> np.dtype | None:
     return None
 
 
+def _make_inputs(op: Op, dtype: np.dtype, layout: str, cid: str) -> tuple[Input, ...]:
+    rng = rng_for(cid)
+    if layout == "edge":
+        if op.arity == 1:
+            return (Input(edge_values(dtype, op.domain)),)
+        a, b = edge_pairs(dtype, op.domain)
+        return (Input(a), Input(b))
+    if layout == "broadcast":
+        return (Input(values(rng, dtype, _BROADCAST[0], op.domain, 0)),
+                Input(values(rng, dtype, _BROADCAST[1], op.domain, 1)))
+    if layout == "scalar":
+        return (_input(rng, dtype, "contig", op, 0), _scalar_value(rng, dtype, op))
+    if layout == "mixed":
+        other = np.dtype(_MIXED[dtype.name])
+        return (_input(rng, dtype, "contig", op, 0), _input(rng, other, "strided", op, 1))
+    return tuple(_input(rng, dtype, layout, op, r) for r in range(op.arity))
+
+
 def _op_cases(op: Op) -> Iterator[Case]:
     tol = ulps_for_class(op.tol)
     args = "x1" if op.arity == 1 else "x1, x2"
     code = f"ng.{op.name}({args})"
     layouts = UNARY_LAYOUTS if op.arity == 1 else BINARY_LAYOUTS
     for dtype in _dtypes(op):
-        dts = (dtype,)
         for layout in layouts:
-            cid = f"{op.name}[{dtype.name},{layout}]"
-            rng = rng_for(cid)
-            quick = dtype in QUICK_DTYPES and (
-                layout == "strided" or (layout == "edge" and dtype.kind == "f"))
-            tiers = frozenset({"quick", "full"}) if quick else frozenset({"full"})
-            if layout == "edge":
-                if op.arity == 1:
-                    ins = (Input(edge_values(dtype, op.domain)),)
-                else:
-                    a, b = edge_pairs(dtype, op.domain)
-                    ins = (Input(a), Input(b))
-            elif layout == "broadcast":
-                ins = (Input(values(rng, dtype, _BROADCAST[0], op.domain, 0)),
-                       Input(values(rng, dtype, _BROADCAST[1], op.domain, 1)))
-            elif layout == "scalar":
-                ins = (_input(rng, dtype, "contig", op, 0), _scalar_value(rng, dtype, op))
-            elif layout == "mixed":
+            if layout == "mixed":
                 other = np.dtype(_MIXED[dtype.name])
                 if other not in CATEGORIES[op.category] and op.name != "divide":
                     continue
-                ins = (_input(rng, dtype, "contig", op, 0), _input(rng, other, "strided", op, 1))
                 dts = (dtype, other)
             else:
-                ins = tuple(_input(rng, dtype, layout, op, r) for r in range(op.arity))
-            yield Case(cid, op.name, ins, code, tol=tol, dtypes=dts, tiers=tiers,
-                       group="elementwise")
+                dts = (dtype,)
+            cid = f"{op.name}[{dtype.name},{layout}]"
+            quick = dtype in QUICK_DTYPES and (
+                layout == "strided" or (layout == "edge" and dtype.kind == "f"))
+            tiers = frozenset({"quick", "full"}) if quick else frozenset({"full"})
+            yield Case(cid, op.name, functools.partial(_make_inputs, op, dtype, layout, cid),
+                       code, tol=tol, dtypes=dts, tiers=tiers, group="elementwise")
     bad = _bad_dtype(op)
     if bad is not None:
         cid = f"{op.name}[{bad.name},wrong-category]"

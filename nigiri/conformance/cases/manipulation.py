@@ -86,15 +86,17 @@ def _astype_values(src: np.dtype, dst: np.dtype, r: np.random.Generator) -> np.n
         return r.random(12) < 0.5
     if src.kind in "iu":
         info = np.iinfo(src)
-        v = np.concatenate([r.integers(max(info.min, -300), min(info.max, 300), 10),
-                            [info.min, info.max]])
-        return v.astype(src)
+        v = np.concatenate([r.integers(max(info.min, -300), min(info.max, 300), 10).astype(src),
+                            np.array([info.min, info.max], dtype=src)])
+        return v
     if dst.kind in "iub":
         lo, hi = (np.iinfo(dst).min, np.iinfo(dst).max) if dst.kind != "b" else (-5, 5)
         lo, hi = max(lo, -60000), min(hi, 60000)
         v = r.uniform(lo, hi, 12)
         v[:3] = [0.0, -0.0 if lo < 0 else 0.0, 1.75]
-        return v.astype(src).astype(src)
+        with np.errstate(all="ignore"):  # float16 cannot hold +-60000 exactly: rounds
+            out = v.astype(src)
+        return np.clip(out, lo, hi).astype(src) if src.kind == "f" and np.isfinite(out).all() else out
     if src.kind == "c":
         re_ = r.standard_normal(12) * 100
         return (re_ + 1j * r.standard_normal(12)).astype(src)
