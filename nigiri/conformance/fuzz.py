@@ -23,7 +23,7 @@ import numpy as np
 from ..arrays.dtypes import ALL_DTYPES, CATEGORIES
 from ..arrays.optable import OPS, Op
 from .case import Case, Result, run_case
-from .inputs import Input
+from .inputs import Input, edge_values
 from .tolerance import sum_bound, matmul_bound, ulps_for_class
 
 __all__ = ["run", "TARGETS", "DEFAULT_SEED"]
@@ -38,6 +38,16 @@ _DOMAIN_LIMITS = {  # (min, max) for floats; None: unbounded with NaN/inf
 
 
 def _elements(st: Any, dtype: np.dtype, domain: str, role: int) -> Any:
+    """Domain-aware elements, mixed with the special values of ``edge_values`` (NaN,
+    +-inf, +-0.0, extremes, branch points) so IEEE edge semantics are drawn often."""
+    base = _base_elements(st, dtype, domain, role)
+    if dtype.kind in "iu" and domain in ("small", "shift") and role == 1:
+        return base
+    special = [v.item() if hasattr(v, "item") else v for v in edge_values(dtype, domain, role)]
+    return st.one_of(base, st.sampled_from(special))
+
+
+def _base_elements(st: Any, dtype: np.dtype, domain: str, role: int) -> Any:
     from hypothesis.extra import numpy as hnp
 
     if dtype.kind in "iu":

@@ -130,21 +130,26 @@ def matmul_bound(a: np.ndarray, b: np.ndarray, dtype: Any, *, c: float = 4.0,
 
 
 def _ordered(x: np.ndarray) -> np.ndarray:
-    """Map floats to integers whose order and differences count representable values
-    (+0 and -0 both map to 0), returned as float64 to keep differences safe."""
+    """Map floats to int64 values whose order and differences count representable
+    values (+0 and -0 both map to 0); the result lies in (-2**63, 2**63)."""
     ibits = {2: np.int16, 4: np.int32, 8: np.int64}[x.dtype.itemsize]
     i = x.view(ibits).astype(np.int64)
     lo = np.int64(np.iinfo(ibits).min)
-    out = np.where(i < 0, lo - i, i)
-    return out.astype(np.float64)
+    return np.where(i < 0, lo - i, i)
 
 
 def ulp_distance(got: np.ndarray, ref: np.ndarray) -> np.ndarray:
     """Number of representable values between ``got`` and ``ref`` (real floats of the
-    same dtype; NaN positions give 0 when both are NaN and inf when only one is)."""
+    same dtype; NaN positions give 0 when both are NaN and inf when only one is).
+    Exact up to 2**53; computed in integers so float64 neighbours count as 1."""
     got = np.ascontiguousarray(got)
     ref = np.ascontiguousarray(ref)
-    d = np.abs(_ordered(got) - _ordered(ref))
+    a, b = _ordered(got), _ordered(ref)
+    same = (a >= 0) == (b >= 0)
+    with np.errstate(over="ignore"):
+        d_same = np.abs(np.where(same, a - b, 0)).astype(np.float64)
+    d_opp = np.abs(a).astype(np.float64) + np.abs(b).astype(np.float64)
+    d = np.where(same, d_same, d_opp)
     gn, rn = np.isnan(got), np.isnan(ref)
     d = np.where(gn & rn, 0.0, d)
     return np.where(gn ^ rn, np.inf, d)

@@ -108,7 +108,7 @@ def _op_cases(op: Op) -> Iterator[Case]:
                 dts = (dtype,)
             cid = f"{op.name}[{dtype.name},{layout}]"
             quick = dtype in QUICK_DTYPES and (
-                layout == "strided" or (layout == "edge" and dtype.kind == "f"))
+                layout in ("strided", "broadcast") or (layout == "edge" and dtype.kind == "f"))
             tiers = frozenset({"quick", "full"}) if quick else frozenset({"full"})
             yield Case(cid, op.name, functools.partial(_make_inputs, op, dtype, layout, cid),
                        code, tol=tol, dtypes=dts, tiers=tiers, group="elementwise")
