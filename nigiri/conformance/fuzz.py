@@ -169,7 +169,7 @@ TARGETS["matmul"] = _matmul_target
 
 def _run_target(name: str, build: Callable[[Any, Any], Case], be: Any, ref_be: Any,
                 max_examples: int, seed: int) -> Result:
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hseed
     from hypothesis import strategies as st
 
@@ -177,6 +177,7 @@ def _run_target(name: str, build: Callable[[Any, Any], Case], be: Any, ref_be: A
 
     @hseed(seed)
     @settings(max_examples=max_examples, deadline=None, database=None,
+              phases=(Phase.explicit, Phase.generate, Phase.target, Phase.shrink),
               suppress_health_check=list(HealthCheck), print_blob=False, report_multiple_bugs=False)
     @given(st.data())
     def check(data: Any) -> None:
