@@ -63,14 +63,20 @@ def _reset() -> None:
         probe.clear_memory_cache()
 
 
+@pytest.fixture(scope="session")
+def _nigiri_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(tmp_path_factory.mktemp("nigiri-cache"))
+
+
 @pytest.fixture(autouse=True)
-def _reset_global_state(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest):
+def _reset_global_state(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest,
+                        _nigiri_cache_dir: str):
     """Fresh selection state, seeds and the fake backend for every test; the backend
     under test is the default device."""
     registry.register_backend("fake", FakeBackend)
     monkeypatch.setenv("NIGIRI_BACKEND", request.config._nigiri_backend)  # type: ignore[attr-defined]
     if "NIGIRI_CACHE_DIR" not in os.environ:  # never write probe verdicts to the user's cache
-        monkeypatch.setenv("NIGIRI_CACHE_DIR", str(request.config.cache.mkdir("nigiri-cache")))
+        monkeypatch.setenv("NIGIRI_CACHE_DIR", _nigiri_cache_dir)
     _reset()
     yield
     _reset()

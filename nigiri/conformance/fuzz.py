@@ -162,7 +162,89 @@ def _matmul_target(draw: Any, st: Any) -> Case:
                 dtypes=(dtype,), group="linalg")
 
 
+def _basic_key(draw: Any, st: Any, shape: tuple[int, ...]) -> tuple:
+    """A random basic index: per leading axis an int or a slice (any step sign)."""
+    key = []
+    for n in shape[: draw(st.integers(0, len(shape)))]:
+        if n and draw(st.booleans()):
+            key.append(draw(st.integers(-n, n - 1)))
+        else:
+            start = draw(st.one_of(st.none(), st.integers(-n - 2, n + 2)))
+            stop = draw(st.one_of(st.none(), st.integers(-n - 2, n + 2)))
+            step = draw(st.one_of(st.none(), st.integers(-3, 3).filter(bool)))
+            key.append(slice(start, stop, step))
+    return tuple(key)
+
+
+def _key_src(key: tuple) -> str:
+    from .inputs import _key_repr
+
+    return _key_repr(key) if key else "..."
+
+
+def _getitem_target(draw: Any, st: Any) -> Case:
+    from hypothesis.extra import numpy as hnp
+
+    dtype = draw(st.sampled_from(list(ALL_DTYPES)))
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=6))
+    x = _layout_input(draw, st, dtype, shape, "any", 0)
+    key = _basic_key(draw, st, shape)
+    return Case("getitem[hypothesis]", "getitem", (x,), f"x1[{_key_src(key)}]", dtypes=(dtype,),
+                group="indexing")
+
+
+def _alias_target(draw: Any, st: Any) -> Case:
+    """Write through a random basic view; the base must change exactly as on numpy."""
+    from hypothesis.extra import numpy as hnp
+
+    dtype = draw(st.sampled_from(list(ALL_DTYPES)))
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=6))
+    x = _layout_input(draw, st, dtype, shape, "any", 0)
+    v = Input(draw(hnp.arrays(dtype, (), elements=_elements(st, dtype, "any", 0))))
+    key = _basic_key(draw, st, shape)
+    code = f"y = x1[{_key_src(key)}]\ny[...] = x2\nout = x1"
+    return Case("aliasing[hypothesis]", "aliasing", (x, v), code, dtypes=(dtype,), group="indexing")
+
+
+def _sort_target(name: str) -> Callable[[Any, Any], Case]:
+    def build(draw: Any, st: Any) -> Case:
+        from hypothesis.extra import numpy as hnp
+
+        dtype = draw(st.sampled_from(_REAL))
+        shape = draw(hnp.array_shapes(min_dims=1, max_dims=2, min_side=0, max_side=8))
+        x = _layout_input(draw, st, dtype, shape, "any", 0)
+        desc = draw(st.booleans())
+        return Case(f"{name}[hypothesis]", name, (x,), f"ng.{name}(x1, descending={desc})",
+                    dtypes=(dtype,), group="sorting")
+
+    return build
+
+
+def _cumsum_target(draw: Any, st: Any) -> Case:
+    from hypothesis.extra import numpy as hnp
+
+    dtype = draw(st.sampled_from([d for d in ALL_DTYPES if d.kind in "iufc"]))
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=2, min_side=0, max_side=8))
+    axis = draw(st.integers(0, len(shape) - 1))
+    x = _layout_input(draw, st, dtype, shape, "any", 0)
+
+    def tol(hosts: list, ref: Any) -> Any:
+        a = np.asarray(hosts[0])
+        if a.dtype.kind in "iu":
+            return ulps_for_class("exact")
+        mag = np.abs(a.astype(np.complex128 if a.dtype.kind == "c" else np.float64))
+        return sum_bound(np.cumsum(mag, axis=axis), a.shape[axis], a.dtype, adversarial=True)
+
+    return Case("cumulative_sum[hypothesis]", "cumulative_sum", (x,),
+                f"ng.cumulative_sum(x1, axis={axis})", tol=tol, dtypes=(dtype,), group="reduction")
+
+
 TARGETS: dict[str, Callable[[Any, Any], Case]] = {name: _op_target(op) for name, op in OPS.items()}
+TARGETS["getitem"] = _getitem_target
+TARGETS["aliasing"] = _alias_target
+TARGETS["sort"] = _sort_target("sort")
+TARGETS["argsort"] = _sort_target("argsort")
+TARGETS["cumulative_sum"] = _cumsum_target
 TARGETS.update({name: _reduce_target(name) for name in ("sum", "prod", "max", "min")})
 TARGETS["matmul"] = _matmul_target
 
