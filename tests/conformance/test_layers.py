@@ -125,3 +125,58 @@ def test_runner_runs_layer_cases(cases):
     assert {r.case_id for r in rep.results} == {
         "layer:t_affine_run[forward]", "layer:t_affine_run[backward]", "layer:t_affine_run[numgrad]"}
     assert rep.ok
+
+
+class _BuggyFastSoftmax:
+    """A backend whose registered softmax fast path is wrong (composite is right)."""
+
+    @staticmethod
+    def make():
+        import numpy as np
+
+        from nigiri.backends.numpy.backend import NumpyBackend
+
+        class Backend(NumpyBackend):
+            name = "planted_fastpath"
+
+            def __init__(self, index=0):
+                super().__init__(index)
+
+                def softmax(buf, axis):
+                    e = np.exp(buf - buf.max(axis=axis, keepdims=True))
+                    return e / (e.sum(axis=axis, keepdims=True) * np.float32(1.01))
+
+                self.register_fast_path("softmax", softmax)
+
+        return Backend
+
+
+def softmax_layer(arrays, grads_out):
+    x = arrays["x"]
+    fp = x._be.fast_path("softmax")
+    if fp is not None:
+        y = type(x)._new(fp(x._buf, 1), x._be)  # fast paths take and return buffers
+    else:
+        e = ng.exp(x - ng.max(x, axis=1, keepdims=True))
+        y = e / ng.sum(e, axis=1, keepdims=True)
+    if grads_out is None:
+        return y, None
+    dy = grads_out[0]
+    return y, {"x": y * (dy - ng.sum(dy * y, axis=1, keepdims=True))}
+
+
+def test_fast_path_and_composite_both_compared():
+    backend = _BuggyFastSoftmax.make()
+    registry.register_backend("planted_fastpath", backend)
+    register_layer_case("t_softmax", softmax_layer, {"x": InputSpec((4, 6), domain="small")},
+                        fan_in=6, fast_path="softmax")
+    try:
+        res = {r.case_id: r for r in check_layer("t_softmax", "planted_fastpath")}
+        assert res["layer:t_softmax[forward]"].status == "fail"
+        assert res["layer:t_softmax[forward/composite]"].status == "pass"
+        assert res["layer:t_softmax[backward/composite]"].status == "pass"
+        ok = check_layer("t_softmax", "numpy")
+        assert all(r.status == "pass" for r in ok) and len(ok) == 3  # no fast path on numpy
+    finally:
+        layers.unregister_layer_case("t_softmax")
+        registry.unregister_backend("planted_fastpath")

@@ -76,3 +76,29 @@ def test_full_tier_hypothesis_catches_planted_bug():
         assert "ng.maximum(x1, x2)" in res.reproducer
     finally:
         registry.unregister_backend("planted_nan")
+
+
+def test_case_level_fast_path_and_composite():
+    import numpy as np
+
+    from nigiri.conformance.case import Case
+    from nigiri.conformance.inputs import Input
+    from nigiri.conformance.runner import run_cases
+    from nigiri.conformance.tolerance import Ulp
+
+    from .test_layers import _BuggyFastSoftmax
+
+    code = ("fp = x1._be.fast_path('softmax')\n"
+            "if fp is not None:\n    out = type(x1)._new(fp(x1._buf, 1), x1._be)\n"
+            "else:\n    e = ng.exp(x1 - ng.max(x1, axis=1, keepdims=True))\n"
+            "    out = e / ng.sum(e, axis=1, keepdims=True)")
+    case = Case("softmax[float32,fast]", "softmax", (Input(np.linspace(-2, 2, 12, dtype=np.float32).reshape(3, 4)),),
+                code, tol=Ulp(8, signed_zero=False), fast_path="softmax")
+    registry.register_backend("planted_fastpath", _BuggyFastSoftmax.make())
+    try:
+        be, ref = registry.get_device("planted_fastpath"), registry.get_device("numpy")
+        res = {r.case_id: r.status for r in run_cases([case], be, ref)}
+        assert res == {"softmax[float32,fast]": "fail", "softmax[float32,fast][composite]": "pass"}
+        assert [r.status for r in run_cases([case], ref, ref)] == ["pass"]
+    finally:
+        registry.unregister_backend("planted_fastpath")
