@@ -34,6 +34,22 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _progress(spec: str):
+    """A one-line live counter on stderr (terminals only)."""
+    state = {"n": 0, "bad": 0, "t": 0.0}
+
+    def show(res) -> None:
+        state["n"] += 1
+        state["bad"] += res.status in ("fail", "error")
+        now = time.perf_counter()
+        if now - state["t"] > 0.2:
+            state["t"] = now
+            print(f"\r  {spec}: {state['n']} results, {state['bad']} failing, at {res.case_id[:40]:40}",
+                  end="", file=sys.stderr, flush=True)
+
+    return show
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0: everything as expected)."""
     args = build_parser().parse_args(argv)
@@ -62,10 +78,13 @@ def main(argv: list[str] | None = None) -> int:
         try:
             rep = runner.run_backend(spec, quick=args.quick, max_examples=args.max_examples,
                                      pattern=args.case, xfail_file=args.xfail,
-                                     layers=not args.no_layers, seed=args.seed)
+                                     layers=not args.no_layers, seed=args.seed,
+                                     progress=_progress(spec) if sys.stderr.isatty() else None)
         except ValueError as exc:  # an unknown backend name, a bad regex
             print(f"nigiri conformance: {exc}", file=sys.stderr)
             return 2
+        if sys.stderr.isatty():
+            print("\r" + " " * 100 + "\r", end="", file=sys.stderr)
         reports.append(rep)
     report.render(reports, sys.stdout, use_rich=False if args.plain else None,
                   only_problems=args.problems_only)
