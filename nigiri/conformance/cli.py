@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--problems-only", action="store_true",
                    help="table rows only for ops that are not a clean pass")
     p.add_argument("--plain", action="store_true", help="plain-text table even if rich is installed")
+    p.add_argument("--list", action="store_true",
+                   help="print the ids of the cases the tier would run (after --case) and exit")
     return p
 
 
@@ -66,6 +68,19 @@ def main(argv: list[str] | None = None) -> int:
     if not specs:
         print("nigiri conformance: --backend names no backend", file=sys.stderr)
         return 2
+    if args.list:
+        import re
+
+        try:
+            rx = re.compile(args.case) if args.case else None
+        except re.error as exc:
+            print(f"nigiri conformance: bad --case regex: {exc}", file=sys.stderr)
+            return 2
+        tier = "quick" if args.quick else "full"
+        for c in runner.collect():
+            if tier in c.tiers and (rx is None or rx.search(c.id)):
+                print(c.id)
+        return 0
     explicit = args.backend.strip() != "all"
     reports = []
     t0 = time.perf_counter()

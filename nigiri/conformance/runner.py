@@ -53,6 +53,16 @@ class BackendReport:
     def ok(self) -> bool:
         return self.available and not any(r.status in UNEXPECTED for r in self.results)
 
+    def op_summary(self) -> dict[str, dict[str, Any]]:
+        """Per op: counts by status and the worst error per unit (the table's data)."""
+        out: dict[str, dict[str, Any]] = {}
+        for r in self.results:
+            rec = out.setdefault(r.op, {"counts": {}, "worst": {}})
+            rec["counts"][r.status] = rec["counts"].get(r.status, 0) + 1
+            if r.status == "pass" and r.worst is not None and r.unit:
+                rec["worst"][r.unit] = max(rec["worst"].get(r.unit, 0.0), r.worst)
+        return out
+
     def unexpected(self) -> list[Result]:
         return [r for r in self.results if r.status in UNEXPECTED]
 
@@ -61,6 +71,7 @@ class BackendReport:
             "spec": self.spec, "device": self.device, "available": self.available,
             "reason": self.reason, "counts": self.counts(), "seconds": self.seconds,
             "versions": self.versions, "unused_xfails": self.unused_xfails,
+            "ops": self.op_summary(),
             "results": [r.as_dict() for r in self.results],
         }
 

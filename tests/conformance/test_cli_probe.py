@@ -31,6 +31,13 @@ def test_cli_quick_numpy_writes_json(tmp_path, capsys):
     (b,) = doc["backends"]
     assert b["device"] == "numpy" and b["counts"]["fail"] == 0 and b["counts"]["run"] > 200
     assert {"case_id", "status", "worst", "unit", "reproducer"} <= set(b["results"][0])
+    assert b["ops"]["sin"]["counts"]["pass"] >= 2 and "ulp" in b["ops"]["sin"]["worst"]
+
+
+def test_cli_list(capsys):
+    assert main(["--list", "--quick", "--case", r"^sin\["]) == 0
+    ids = capsys.readouterr().out.split()
+    assert "sin[float32,strided]" in ids and all(i.startswith("sin[") for i in ids)
 
 
 def test_cli_fails_on_planted_bug_and_prints_reproducer(planted_ulp, capsys):
