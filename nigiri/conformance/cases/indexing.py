@@ -17,6 +17,7 @@ import numpy as np
 
 from ..case import Case
 from ..inputs import Input
+from ..tolerance import ulps_for_class
 from ._util import arr, dt, mk, rng, strided
 
 __all__ = ["cases"]
@@ -62,6 +63,25 @@ _ALIAS = [
 ]
 
 
+_INPLACE = [
+    ("add", "x1 += x8\nout = x1"),
+    ("view-multiply", "x1[::2, 1:] *= x7\nout = x1"),
+    ("alias-name", "y = x1\ny -= x8\nout = (x1, y)"),
+    ("broadcast-rhs", "x1 += x8[0]\nout = x1"),
+    ("self", "x1 *= x1\nout = x1"),
+    ("reversed-self", "x1 += x1[::-1]\nout = x1"),
+]
+
+
+def _inplace_cases(dtype: np.dtype, ins: tuple) -> Iterator[Case]:
+    for label, code in _INPLACE:
+        if dtype.kind == "b":
+            code = code.replace("+=", "|=").replace("*=", "&=").replace("-=", "^=")
+        yield mk(f"inplace[{dtype.name},{label}]", "inplace", G, ins, code, dtypes=(dtype,),
+                 quick=dtype in _QUICK and label == "view-multiply",
+                 tol=ulps_for_class("basic"))
+
+
 def _inputs(dtype: np.dtype, r: np.random.Generator) -> tuple[Input, ...]:
     x = arr(r, dtype, (4, 5))
     idx = Input(np.array([3, 0, 2], np.int64))
@@ -96,6 +116,7 @@ def cases() -> Iterator[Case]:
                     continue
             yield mk(f"aliasing[{dtype.name},{label}]", "aliasing", G, ins, code, dtypes=(dtype,),
                      quick=q and label in ("slice", "transpose", "reshape", "inplace-op"))
+        yield from _inplace_cases(dtype, ins)
         sv = strided(r, dtype, (3, 5))
         yield mk(f"getitem[{dtype.name},of-strided]", "getitem", G, (sv,), "x1[1:, ::-2]", dtypes=(dtype,))
         yield mk(f"setitem[{dtype.name},into-strided]", "setitem", G, (sv, arr(r, dtype, (5,))),
@@ -113,3 +134,9 @@ def cases() -> Iterator[Case]:
     yield mk("setitem[float32,bad-shape]", "setitem", G, ins, "x1[0] = x8", raises=ValueError)
     yield mk("setitem[int32,float-value]", "setitem", G, (arr(r, dt("int32"), (3,)),),
              "x1[0] = 1.5", raises=TypeError)
+    yield mk("inplace[int32,float-scalar]", "inplace", G, (arr(r, dt("int32"), (3,)),),
+             "x1 += 1.5", raises=TypeError)
+    yield mk("inplace[float32,broadcast-lhs]", "inplace", G,
+             (arr(r, dt("float32"), (3,)), arr(r, dt("float32"), (2, 3))), "x1 += x2", raises=ValueError)
+    yield mk("inplace[float32,promotes]", "inplace", G,
+             (arr(r, dt("float32"), (3,)), arr(r, dt("float64"), (3,))), "x1 += x2", raises=TypeError)
