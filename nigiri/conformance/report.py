@@ -131,9 +131,6 @@ def render(reports: list[BackendReport], stream: TextIO, *, use_rich: bool | Non
         for op in ops:
             stream.write(op.ljust(width) + "".join(
                 cells[c].get(op, ("", "-"))[1].ljust(w) for c, w in zip(cols, colw)) + "\n")
-    for rep in reports:
-        if not rep.available:
-            stream.write(f"unavailable: {rep.spec}: {rep.reason}\n")
     for block in failure_details(reports):
         stream.write("\n" + block + "\n")
     for rep in reports:

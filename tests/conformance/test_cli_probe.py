@@ -60,7 +60,7 @@ def test_cli_all_lists_unavailable_backends(capsys):
 
 def test_cli_explicit_unavailable_backend_fails(capsys):
     assert main(["--backend", "numpy,cupy:7", "--quick", "--case", "^add\\[float32,strided\\]$"]) == 1
-    assert "unavailable: cupy:7" in capsys.readouterr().out
+    assert "cupy:7: unavailable (" in capsys.readouterr().out
 
 
 def test_cli_usage_errors(capsys):
