@@ -102,6 +102,9 @@ def render(reports: list[BackendReport], stream: TextIO, *, use_rich: bool | Non
     ops, cols, cells = _rows(reports)
     if only_problems:
         ops = [op for op in ops if any(cells[c].get(op, ("pass",))[0] != "pass" for c in cols)]
+        if not ops and cols:
+            stream.write(f"no problems: every op passed on {', '.join(cols)}\n")
+            cols = []
     rich_console = None
     if use_rich is not False:
         try:
