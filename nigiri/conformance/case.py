@@ -127,9 +127,7 @@ def _to_host(value: Any) -> Any:
         return ("array", value.dtype, tuple(value.shape), host)
     if isinstance(value, (tuple, list)):
         return ("seq", type(value).__name__, [_to_host(v) for v in value])
-    if isinstance(value, (bool, int, float, complex, str, type(None), np.ndarray, np.generic)):
-        return ("py", type(value).__name__, value)
-    return ("py", type(value).__name__, value)
+    return ("py", type(value).__name__, value)  # bool, int, float, str, None, ...
 
 
 def evaluate(case: Case, device: Any) -> Outcome:
