@@ -11,7 +11,8 @@ Data is drawn with ``hypothesis.extra.numpy`` on the host and moved to each devi
 with ``ng.asarray``, rather than with ``hypothesis.extra.array_api`` over the nigiri
 namespace: the harness's contract is "the same host data on both devices", and the
 printed reproducer is then plain NumPy literals that do not depend on the generator.
-Reductions and matmul use the adversarial bound ``n * eps * sum|x_i|``.
+Reductions and matmul use the adversarial bound ``n * eps * sum|x_i|`` on data whose
+result cannot depend on the order of accumulation (``_accum_elements``).
 """
 
 from __future__ import annotations
@@ -37,9 +38,41 @@ _DOMAIN_LIMITS = {  # (min, max) for floats; None: unbounded with NaN/inf
 }
 
 
+def _accum_elements(st: Any, dtype: np.dtype, kind: str) -> Any:
+    """Elements for reductions and matmul whose result must not depend on the order of
+    accumulation: no finite value large enough to overflow a partial sum (which one
+    order overflows and another not), and for products magnitudes in [0.75, 1.25].
+    NaN and +-inf stay for sums of real values (their propagation is order
+    independent); products and matmul get finite values only, because BLAS skips zero
+    terms (so inf * 0 need not give NaN) and complex infinities are C99 Annex G cases."""
+    from hypothesis.extra import numpy as hnp
+
+    real = np.dtype(np.float32) if dtype == np.complex64 else (
+        np.dtype(np.float64) if dtype.kind == "c" else dtype)
+    if dtype.kind in "iu":
+        return hnp.from_dtype(dtype)  # integer arithmetic wraps identically in any order
+    if kind == "prod":
+        mag = st.floats(0.75, 1.25, width=real.itemsize * 8)  # exact in float16 too
+        val = st.builds(lambda m, neg: -m if neg else m, mag, st.booleans())
+        if dtype.kind == "c":
+            return st.builds(complex, val, st.floats(-0.25, 0.25, width=real.itemsize * 8))
+        return st.one_of(val, st.sampled_from([0.0, -0.0]))
+    bound = 64.0 if real == np.float16 else 4.0 if kind == "matmul" else 1e4
+    if dtype.kind == "c":
+        return hnp.from_dtype(dtype, max_magnitude=bound, allow_nan=False, allow_infinity=False,
+                              allow_subnormal=False)
+    vals = hnp.from_dtype(dtype, min_value=-bound, max_value=bound, allow_nan=False,
+                          allow_infinity=False, allow_subnormal=False)
+    specials = [0.0, -0.0] if kind == "matmul" else [0.0, -0.0, float("nan"), float("inf"), float("-inf")]
+    return st.one_of(vals, st.sampled_from(specials))
+
+
 def _elements(st: Any, dtype: np.dtype, domain: str, role: int) -> Any:
     """Domain-aware elements, mixed with the special values of ``edge_values`` (NaN,
-    +-inf, +-0.0, extremes, branch points) so IEEE edge semantics are drawn often."""
+    +-inf, +-0.0, extremes, branch points) so IEEE edge semantics are drawn often.
+    Domains ``sum``, ``prod`` and ``matmul`` are the accumulation-safe elements."""
+    if domain in ("sum", "prod", "matmul"):
+        return _accum_elements(st, dtype, domain)
     base = _base_elements(st, dtype, domain, role)
     if dtype.kind in "iu" and domain in ("small", "shift") and role == 1:
         return base
@@ -129,9 +162,11 @@ def _reduce_target(name: str) -> Callable[[Any, Any], Case]:
         from hypothesis.extra import numpy as hnp
 
         dtype = draw(st.sampled_from(dtypes))
-        shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=6))
+        shape = draw(hnp.array_shapes(min_dims=1, max_dims=2 if name == "prod" else 3,
+                                      min_side=1, max_side=6))
         axis = draw(st.one_of(st.none(), st.integers(0, len(shape) - 1)))
-        x = _layout_input(draw, st, dtype, shape, "small" if name == "prod" else "any", 0)
+        domain = {"sum": "sum", "prod": "prod"}.get(name, "any")  # max/min: any order
+        x = _layout_input(draw, st, dtype, shape, domain, 0)
 
         def tol(hosts: list, ref: Any) -> Any:
             a = np.asarray(hosts[0])
@@ -152,8 +187,8 @@ def _matmul_target(draw: Any, st: Any) -> Case:
 
     dtype = draw(st.sampled_from(_FLOAT))
     m, k, n = (draw(st.integers(1, 6)) for _ in range(3))
-    a = _layout_input(draw, st, dtype, (m, k), "small", 0)
-    b = _layout_input(draw, st, dtype, (k, n), "small", 0)
+    a = _layout_input(draw, st, dtype, (m, k), "matmul", 0)
+    b = _layout_input(draw, st, dtype, (k, n), "matmul", 0)
 
     def tol(hosts: list, ref: Any) -> Any:
         return matmul_bound(np.asarray(hosts[0]), np.asarray(hosts[1]), dtype, adversarial=True)
@@ -226,7 +261,7 @@ def _cumsum_target(draw: Any, st: Any) -> Case:
     dtype = draw(st.sampled_from([d for d in ALL_DTYPES if d.kind in "iufc"]))
     shape = draw(hnp.array_shapes(min_dims=1, max_dims=2, min_side=0, max_side=8))
     axis = draw(st.integers(0, len(shape) - 1))
-    x = _layout_input(draw, st, dtype, shape, "any", 0)
+    x = _layout_input(draw, st, dtype, shape, "sum", 0)
 
     def tol(hosts: list, ref: Any) -> Any:
         a = np.asarray(hosts[0])

@@ -24,7 +24,9 @@ Every comparison of a backend's result with the numpy reference goes through
   the bound for complex results is 4x the class bound (a complex product is four real
   products and two sums: its norm-wise error is up to sqrt(5) eps, i.e. ~2.2 in
   these units, before the reference's own rounding; division and the complex
-  transcendental functions compose more real operations).
+  transcendental functions compose more real operations). Complex values with an
+  infinite part are compared part by part (infinities exactly, the other part within
+  the bound), since their magnitude carries no information about the finite part.
 * **Bound(scale)** -- reductions, scans, matmul and everything built on them (mean,
   var, linalg): ``|got - ref| <= scale`` element by element, with ``scale`` computed
   from the inputs by ``sum_bound``: ``c * eps * sqrt(n) * sum|x_i|`` for random data
@@ -194,6 +196,11 @@ def compare(got: np.ndarray, ref: np.ndarray, tol: Tolerance) -> Verdict:
     The caller has already checked dtype and shape. Returns a ``Verdict`` with the
     worst error in the tolerance's unit and a message naming the first mismatch.
     """
+    with np.errstate(all="ignore"):  # infinities and NaN are data here
+        return _compare(got, ref, tol)
+
+
+def _compare(got: np.ndarray, ref: np.ndarray, tol: Tolerance) -> Verdict:
     got = np.asarray(got)
     ref = np.asarray(ref)
     if got.size == 0:
@@ -211,6 +218,14 @@ def compare(got: np.ndarray, ref: np.ndarray, tol: Tolerance) -> Verdict:
         what = "NaN not propagated" if np.any(rn & ~gn) else "spurious NaN"
         return Verdict(False, float("inf"), _unit(tol, ref.dtype), _first_bad(gn != rn, got, ref, what))
     both = ~(gn | rn)
+    if kind == "c":
+        part = both & ~(np.isfinite(got) & np.isfinite(ref))
+        if np.any(part):  # an infinite component: compare the components one by one
+            v = _complex_components(got[part], ref[part], tol, part, ref.shape)
+            if not v.ok:
+                return v
+            got = got.copy()
+            got[part] = ref[part]
     ginf, rinf = ~np.isfinite(got) & both, ~np.isfinite(ref) & both
     inf_bad = (ginf | rinf) & (got != ref)
     if np.any(inf_bad):
@@ -248,6 +263,24 @@ def compare(got: np.ndarray, ref: np.ndarray, tol: Tolerance) -> Verdict:
             return Verdict(False, worst, "bound", _first_bad(bad, got, ref, f"error above {tol.what} (worst {worst:.3g}x the bound)"))
         return Verdict(True, worst, "bound")
     raise TypeError(f"compare: unknown tolerance {tol!r}")
+
+
+def _complex_components(got: np.ndarray, ref: np.ndarray, tol: Tolerance, part: np.ndarray,
+                        shape: tuple[int, ...]) -> Verdict:
+    """Elements with an infinite component: each component must match (infinities
+    exactly, finite parts within the tolerance applied to the real dtype)."""
+    if isinstance(tol, Ulp):
+        sub: Tolerance = Ulp(tol.bound_for(ref.dtype), tol.signed_zero)
+    elif isinstance(tol, Bound):
+        sub = Bound(np.broadcast_to(np.asarray(tol.scale, dtype=np.float64), shape)[part], tol.what)
+    else:
+        sub = tol
+    for name in ("real", "imag"):
+        v = compare(getattr(got, name), getattr(ref, name), sub)
+        if not v.ok:
+            v.message = f"{name} parts of complex values with an infinite part: {v.message}"
+            return v
+    return Verdict(True, 0.0, _unit(tol, ref.dtype))
 
 
 def _unit(tol: Tolerance, dtype: np.dtype) -> str:

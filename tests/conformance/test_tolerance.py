@@ -108,3 +108,14 @@ def test_matmul_bound_uses_abs_product():
 def test_bound_zero_scale_requires_equality():
     assert compare(np.array([1.0]), np.array([1.0]), Bound(0.0)).ok
     assert not compare(np.array([1.0 + 1e-15]), np.array([1.0]), Bound(0.0)).ok
+
+
+def test_complex_with_infinite_part_compared_part_by_part():
+    ref = np.array([complex(np.inf, 0.6821882)], np.complex64)
+    got = np.array([complex(np.inf, np.nextafter(np.float32(0.6821882), np.float32(0)))], np.complex64)
+    assert compare(got, ref, Ulp(4)).ok
+    got = np.array([complex(np.inf, 0.7)], np.complex64)
+    v = compare(got, ref, Ulp(4))
+    assert not v.ok and "imag parts" in v.message
+    got = np.array([complex(-np.inf, 0.6821882)], np.complex64)
+    assert "infinity" in compare(got, ref, Ulp(4)).message
