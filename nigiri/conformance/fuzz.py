@@ -338,6 +338,12 @@ def run(be: Any, ref_be: Any, *, max_examples: int = 100, pattern: str | None = 
     """Run every Hypothesis target (filtered by ``pattern`` on ``op[hypothesis]``)."""
     import re
 
+    try:
+        import hypothesis  # noqa: F401
+    except ImportError:
+        return [Result("hypothesis", "hypothesis", be.device_name, "skip",
+                       "the Hypothesis tier needs the hypothesis package: pip install hypothesis",
+                       group="hypothesis")]
     rx = re.compile(pattern) if pattern else None
     results = []
     for name, build in TARGETS.items():

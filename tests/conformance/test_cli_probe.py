@@ -117,3 +117,20 @@ def test_auto_skips_device_failing_probe(tmp_path, monkeypatch):
         assert any("planted_nan" in str(x.message) and "maximum" in str(x.message) for x in w)
     finally:
         registry.unregister_backend("planted_nan")
+
+
+def test_full_tier_without_hypothesis_is_reported_as_skipped(monkeypatch):
+    import builtins
+
+    from nigiri.conformance import fuzz
+
+    real_import = builtins.__import__
+
+    def fake_import(name, *a, **k):
+        if name == "hypothesis" or name.startswith("hypothesis."):
+            raise ImportError("No module named 'hypothesis'")
+        return real_import(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    (res,) = fuzz.run(registry.get_device("numpy"), registry.get_device("numpy"), max_examples=5)
+    assert res.status == "skip" and "pip install hypothesis" in res.message
