@@ -36,6 +36,9 @@ def _run_parser() -> argparse.ArgumentParser:
                    help="column the ratios are relative to (default: numpy when run, else the first)")
     p.add_argument("--strict", action="store_true",
                    help="exit 1 when any result is wrong or raised an error")
+    p.add_argument("--threads", type=int, default=None,
+                   help="limit BLAS/OpenMP/Numba/PyTorch threads to N for every target "
+                        "(recorded; default: each library's own default)")
     p.add_argument("--quiet", action="store_true", help="print only the tables")
     return p
 
@@ -50,6 +53,35 @@ def _report_parser() -> argparse.ArgumentParser:
     return p
 
 
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                "NUMBA_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "BLIS_NUM_THREADS")
+_limits: list[Any] = []
+
+
+def _limit_threads_env(n: int) -> None:
+    """Thread limits for libraries not loaded yet (this process only)."""
+    for var in _THREAD_VARS:
+        os.environ[var] = str(n)
+
+
+def _limit_threads_loaded(n: int) -> None:
+    """Thread limits for libraries already loaded (BLAS, OpenMP, PyTorch, Numba)."""
+    try:
+        import threadpoolctl
+
+        _limits.append(threadpoolctl.threadpool_limits(limits=n))
+    except ImportError:
+        print("note: threadpoolctl not installed: BLAS loaded before --threads keeps its "
+              "thread count", file=sys.stderr)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(n)
+    if "numba" in sys.modules:
+        try:
+            sys.modules["numba"].set_num_threads(n)
+        except ValueError as exc:
+            print(f"note: numba.set_num_threads({n}): {exc}", file=sys.stderr)
+
+
 def run_main(argv: list[str]) -> int:
     args = _run_parser().parse_args(argv)
     from . import env
@@ -59,6 +91,11 @@ def run_main(argv: list[str]) -> int:
     from .targets import PEERS, nigiri_targets, peer_targets
     from .timer import FULL, QUICK
 
+    if args.threads is not None:
+        if args.threads < 1:
+            print("error: --threads must be a positive integer", file=sys.stderr)
+            return 2
+        _limit_threads_env(args.threads)
     names = suite_names() if args.suite == "all" else _split(args.suite)
     try:
         suites = [get_suite(n) for n in names]
@@ -89,7 +126,10 @@ def run_main(argv: list[str]) -> int:
     for t in targets:
         if not t.available:
             print(f"note: {t.name} unavailable: {t.reason}", file=sys.stderr)
+    if args.threads is not None:
+        _limit_threads_loaded(args.threads)
     meta = env.collect()
+    meta["threads_limit"] = args.threads
     meta["gpu_used"] = any(t.available and t.device_class == "gpu" for t in targets)
     folder = args.out or default_run_dir(meta)
     config = QUICK if args.quick else FULL
