@@ -58,8 +58,17 @@ def _promote_pair(x1: Array, x2: Array, fn: str, category: str = "numeric") -> t
     return be, b1, b2
 
 
+_MATMUL_OK = _dt.CATEGORIES["numeric"]
+
+
 def matmul(x1: Array, x2: Array, /) -> Array:
     """Matrix product with NumPy ``matmul`` semantics (1-d operands allowed)."""
+    if type(x1) is Array and type(x2) is Array:  # fast path: two matrices, one dtype
+        b1, b2 = x1._buf, x2._buf
+        s1, s2 = b1.shape, b2.shape
+        if (len(s1) == 2 and len(s2) == 2 and x1._be is x2._be and b1.dtype == b2.dtype
+                and b1.dtype in _MATMUL_OK and s1[1] == s2[0]):
+            return Array._new(x1._be.matmul(b1, b2), x1._be)
     be, b1, b2 = _promote_pair(x1, x2, "matmul")
     s1, s2 = tuple(b1.shape), tuple(b2.shape)
     if not s1 or not s2:
