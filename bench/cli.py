@@ -130,6 +130,8 @@ def run_main(argv: list[str]) -> int:
         _limit_threads_loaded(args.threads)
     meta = env.collect()
     meta["threads_limit"] = args.threads
+    if args.threads is not None:
+        meta["cpu_peak"] = env.cpu_peak_gflops(meta["cpu"], args.threads)
     meta["gpu_used"] = any(t.available and t.device_class == "gpu" for t in targets)
     folder = args.out or default_run_dir(meta)
     config = QUICK if args.quick else FULL

@@ -82,8 +82,10 @@ def _mem_gib() -> float | None:
     return round(int(m.group(1)) / 2**20, 1) if m else None
 
 
-def cpu_peak_gflops(cpu: dict[str, Any]) -> dict[str, Any] | None:
-    """Estimated float32 peak: usable cores x clock x FLOP/cycle from the ISA.
+def cpu_peak_gflops(cpu: dict[str, Any], threads: int | None = None) -> dict[str, Any] | None:
+    """Estimated float32 peak: cores x clock x FLOP/cycle from the ISA, where cores is
+    the usable CPU count, or ``threads`` when the run was limited to fewer. The clock is
+    the one the OS reports (often the base clock: turbo can exceed the estimate).
 
     FLOP/cycle (FMA = 2 FLOP per lane): AVX-512 on Intel 64 (two 512-bit FMA units);
     AMD Zen 2-4 32 (two 256-bit FMA pipes; Zen 4 runs AVX-512 on them), Zen 5 (family
@@ -104,9 +106,11 @@ def cpu_peak_gflops(cpu: dict[str, Any]) -> dict[str, Any] | None:
     else:
         per = 8
     cores = cpu.get("usable_cpus") or 1
+    if threads is not None:
+        cores = min(cores, threads)
     value = cores * cpu["mhz"] / 1000.0 * per
     return {"gflops": round(value, 1), "estimated": True,
-            "formula": f"{cores} cores x {cpu['mhz'] / 1000:.2f} GHz x {per} FLOP/cycle"}
+            "formula": f"{cores} core(s) x {cpu['mhz'] / 1000:.2f} GHz (reported clock) x {per} FLOP/cycle"}
 
 
 #: float32 non-tensor-core peak (TFLOP/s) and memory bandwidth (GB/s) from NVIDIA's

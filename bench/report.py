@@ -238,8 +238,9 @@ def _extra_lines(result: dict[str, Any]) -> list[str]:
         out += ["", line]
     top = extra.get("import_nigiri_top")
     if top and "error" not in top[0]:
-        out += ["", "Slowest imports under `import nigiri` (python -X importtime, cumulative us): "
-                + ", ".join(f"{r['module']} {r['cumulative_us']:,}" for r in top)]
+        out += ["", "Slowest modules under `import nigiri` (python -X importtime; self us, "
+                "cumulative us): " + ", ".join(f"{r['module']} {r['self_us']:,}/{r['cumulative_us']:,}"
+                                               for r in top)]
     return out
 
 

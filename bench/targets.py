@@ -356,22 +356,24 @@ class TinygradPeer(Target):
     def sync(self) -> None:
         self._Device[self._dev].synchronize()
 
+    #: standard op name -> tinygrad Tensor method, where they differ
+    _NAMES = {"multiply": "mul", "subtract": "sub", "divide": "div", "negative": "neg"}
+
     def op(self, name: str) -> Callable[..., Any]:
         kind = OPS.get(name)
         if name == "copy":
             return lambda x: x.clone().realize()
         if name == "matmul":
             return lambda a, b: (a @ b).realize()
+        method = getattr(self._T, self._NAMES.get(name, name), None)
+        if method is None or kind is None:
+            raise Unsupported(f"tinygrad {_dist_version('tinygrad')} has no Tensor."
+                              f"{self._NAMES.get(name, name)}")
         if kind == "binary":
-            method = getattr(self._T, name, None)
-            if method is None:
-                raise Unsupported(f"tinygrad has no Tensor.{name}")
             return lambda a, b: method(a, b).realize()
         if kind == "unary":
-            method = getattr(self._T, name)
             return lambda a: method(a).realize()
         if kind == "reduce":
-            method = getattr(self._T, name)
             return lambda x, axis=None: method(x, axis).realize()
         raise Unsupported(f"tinygrad: no mapping for op {name!r}")
 

@@ -52,8 +52,7 @@ def _top_imports(module: str, top: int = 8) -> list[dict[str, Any]]:
         if len(parts) == 3 and parts[1].isdigit():
             rows.append({"module": parts[2].strip(), "self_us": int(parts[0]),
                          "cumulative_us": int(parts[1])})
-    # top-level packages only (no leading spaces in the original name = depth 0/1)
-    rows.sort(key=lambda r: r["cumulative_us"], reverse=True)
+    rows.sort(key=lambda r: r["self_us"], reverse=True)
     return rows[:top]
 
 
