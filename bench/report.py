@@ -145,6 +145,8 @@ def _machine_lines(result: dict[str, Any]) -> list[str]:
         lines.append("- BLAS: " + "; ".join(
             f"{b.get('internal_api')} {b.get('version')} kernel {b.get('architecture')}, "
             f"{b.get('num_threads')} threads ({b.get('file')})" for b in blas))
+    if meta.get("threads_limit"):
+        lines.append(f"- threads: limited to {meta['threads_limit']} per library (--threads) for every column")
     envs = meta.get("env") or {}
     lines.append("- threading env: " + (", ".join(f"{k}={v}" for k, v in envs.items()) or "none set"))
     load = result.get("load", {})

@@ -30,7 +30,8 @@ class TimerConfig:
     warmup_s: float = 0.05         # and keep warming up until this much time has passed
     min_repeats: int = 7           # at least this many samples
     min_time_s: float = 0.5        # and at least this much measured time in total
-    max_time_s: float = 8.0        # stop sampling after this long (min_repeats permitting)
+    max_time_s: float = 8.0        # stop after this long once min_repeats are in (and
+    #                                after 4x this long with at least 3 samples)
     max_repeats: int = 200         # never more samples than this
     min_sample_s: float = 2e-3     # a sample (batch of calls) lasts at least this long
     max_number: int = 100_000      # calls per sample never exceed this
@@ -146,8 +147,10 @@ def measure(fn: Callable[[], Any], sync: Callable[[], None], config: TimerConfig
         n = len(wall)
         if n >= config.max_repeats:
             break
-        if n >= config.min_repeats and (total >= config.min_time_s
-                                        or perf() - t_begin >= config.max_time_s):
+        elapsed = perf() - t_begin
+        if n >= config.min_repeats and (total >= config.min_time_s or elapsed >= config.max_time_s):
+            break
+        if n >= 3 and elapsed >= 4 * config.max_time_s:  # very slow calls: 3 samples suffice
             break
     if event_timer is not None:
         return Measurement(dev, number, "cuda-events", wall, calls)
