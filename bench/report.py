@@ -256,11 +256,19 @@ def merge_runs(results: list[dict[str, Any]], labels: list[str]) -> dict[str, An
     first = copy.deepcopy(results[0])
     first["targets"], first["records"], tasks = [], [], []
     seen: set[str] = set()
+    # columns grouped by target (each run side by side); columns unavailable in a run
+    # are left out here (each run's own table lists them with the reason)
+    order: list[str] = []
+    for res in results:
+        order += [t["name"] for t in res["targets"] if t["name"] not in order]
+    for base in order:
+        for res, label in zip(results, labels):
+            for t in res["targets"]:
+                if t["name"] == base and t.get("available", True):
+                    t = dict(t)
+                    t["name"] = f"{t['name']} @ {label}"
+                    first["targets"].append(t)
     for res, label in zip(results, labels):
-        for t in res["targets"]:
-            t = dict(t)
-            t["name"] = f"{t['name']} @ {label}"
-            first["targets"].append(t)
         for r in res["records"]:
             r = dict(r)
             r["target"] = f"{r['target']} @ {label}"
