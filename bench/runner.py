@@ -48,8 +48,10 @@ def _run_one(task: Task, target: Target, host: tuple, expected: np.ndarray,
         return rec
     try:
         call, to_host = task.bound(target, host)
+        t_first = time.perf_counter()
         result = call()
         target.sync()
+        rec["first_call_s"] = time.perf_counter() - t_first  # includes JIT compilation
         got = np.asarray(to_host(result))
     except Unsupported as exc:
         rec.update(status="unsupported", message=str(exc))
