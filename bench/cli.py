@@ -54,7 +54,8 @@ def _report_parser() -> argparse.ArgumentParser:
 
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                "NUMBA_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "BLIS_NUM_THREADS")
+                "NUMBA_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "BLIS_NUM_THREADS",
+                "POCL_CPU_MAX_CU_COUNT", "POCL_MAX_PTHREAD_COUNT")
 _limits: list[Any] = []
 
 
