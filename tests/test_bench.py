@@ -11,12 +11,15 @@ import sys
 import numpy as np
 import pytest
 
-from bench import cli, registry, runner, targets, timer
-from bench.checks import close, exact, matmul_bound, reduce_bound
-from bench.overhead import verdicts
-from bench.report import markdown, merge_runs
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:  # bench/ lives in the checkout, not in the installed package
+    sys.path.insert(0, ROOT)
+
+from bench import cli, registry, runner, targets, timer  # noqa: E402
+from bench.checks import close, exact, matmul_bound, reduce_bound  # noqa: E402
+from bench.overhead import verdicts  # noqa: E402
+from bench.report import markdown, merge_runs  # noqa: E402
+
 SUITES = ("table1", "gemm", "elementwise", "reduce", "overhead", "transfer")
 
 
