@@ -118,10 +118,8 @@ def measure(fn: Callable[[], Any], sync: Callable[[], None], config: TimerConfig
     calls = 0
     while calls < config.warmup_calls or perf() - start < config.warmup_s:
         fn()
+        sync()  # so asynchronous devices never queue more warm-up work than warmup_s
         calls += 1
-        if calls >= config.warmup_calls and perf() - start > 10 * max(config.warmup_s, 0.1):
-            break
-    sync()
 
     # choose the batch size: 1, 2, 5, 10, 20, 50, ... until a batch is long enough
     number = 1
