@@ -36,10 +36,11 @@ def verdicts(result: dict) -> list[str]:
                 lines.append(f"{task['name']:<22} {t['name']:<12} not measured ({rec['status']})")
                 continue
             over = (rec["timing"]["median_s"] - base["timing"]["median_s"]) * 1e6
+            over_min = (rec["timing"]["min_s"] - base["timing"]["min_s"]) * 1e6
             verdict = "ok" if over <= limit else "MISSES"
             lines.append(f"{task['name']:<22} {t['name']:<12} {rec['timing']['median_s'] * 1e6:7.2f} us "
                          f"= numpy {base['timing']['median_s'] * 1e6:6.2f} us + {over:6.2f} us "
-                         f"({verdict}: target <= {limit} us)")
+                         f"({verdict}: target <= {limit} us; fastest samples: +{over_min:.2f} us)")
     imp = extra.get("import_nigiri", {})
     if "median_s" in imp:
         target = extra.get("import_target_s", 0.3)

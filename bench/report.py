@@ -111,6 +111,8 @@ def _cell(rec: dict[str, Any] | None, base: dict[str, Any] | None, metric: str,
     t = rec["timing"]
     spread = 100.0 * t["iqr_s"] / t["median_s"] if t["median_s"] else 0.0
     out = f"{_fmt(v)} ±{spread:.0f}%"
+    if metric == "us":  # tiny calls: the minimum shows the cost without preemption
+        out += f" (min {_fmt(t['min_s'] * 1e6)})"
     if "pct_peak" in rec:
         out += f" ({rec['pct_peak']:.0f}% peak)"
     if "pct_copy" in rec:
@@ -193,7 +195,8 @@ def markdown(result: dict[str, Any]) -> str:
     how = (f"Cells: median {UNIT_LABEL[metric]} ±IQR (as % of the median)"
            + ("; (% peak) = share of the device's float32 peak" if metric == "GFLOP/s" else "")
            + ("; (% copy) = share of the best copy bandwidth on the same kind of device" if metric == "GB/s" else "")
-           + ("; (+x) = microseconds more than the baseline per call" if metric == "us" else "")
+           + ("; (min x) = fastest sample, the cost without preemption on a busy machine"
+              "; (+x) = median microseconds more than the baseline per call" if metric == "us" else "")
            + f"; · r× = speed relative to `{baseline}` (its time / this time: above 1 is faster). "
            "Every timed result was first checked against the NumPy float64 reference.")
     lines += [how, ""]
