@@ -25,9 +25,10 @@ SUITES = ("table1", "gemm", "elementwise", "reduce", "overhead", "transfer")
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
-    """All suites, quick, on ng:numpy plus the numpy peer, in one run folder."""
+    """This module's suites, quick, on ng:numpy plus the numpy peer, in one run folder
+    (the nn suites `layers` and `train` are tested with nn)."""
     out = tmp_path_factory.mktemp("run")
-    rc = cli.main(["all", "--backends", "numpy", "--peers", "numpy", "--quick", "--quiet",
+    rc = cli.main([",".join(SUITES), "--backends", "numpy", "--peers", "numpy", "--quick", "--quiet",
                    "--out", str(out)])
     assert rc == 0
     return out
