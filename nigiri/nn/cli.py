@@ -71,6 +71,12 @@ def add_subcommands(sub: Any) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the history as JSON at the end")
     p.set_defaults(func=cmd_train)
+    try:  # --workers / --scheduler (nigiri.distributed wraps cmd_train)
+        from nigiri.distributed.cli import add_train_options
+    except ImportError:
+        add_train_options = None
+    if add_train_options is not None:
+        add_train_options(p)
 
     p = sub.add_parser("evaluate", help="evaluate a checkpoint on a data set")
     p.add_argument("checkpoint", metavar="CKPT", help="checkpoint file or a training --out folder")
@@ -135,6 +141,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .graph import Network
     from .io import load_checkpoint
     from .train import Trainer
+
+    Trainer = getattr(args, "trainer_class", None) or Trainer  # set by nigiri.distributed
 
     ds = load_dataset(args.data, args.data_dir)
     log = print

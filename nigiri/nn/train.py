@@ -207,6 +207,10 @@ class Trainer:
         if self.log is not None:
             self.log(text)
 
+    def progress_postfix(self) -> dict[str, str]:
+        """Extra progress-bar fields (subclasses: distributed workers, bytes/step)."""
+        return {}
+
     def train_step(self, x: Any, y: Any) -> tuple[Any, Any]:
         """One optimizer step on a batch; returns (loss * n, correct) as 0-d Arrays."""
         net, n = self.net, int(x.shape[0])
@@ -286,6 +290,7 @@ class Trainer:
                         if not part.get("no_accuracy"):
                             shown["acc"] = f"{100 * part['correct'] / max(part['samples'], 1):.2f}%"
                         shown["img_s"] = f"{seg_n / max(now - t_seg, 1e-9):,.0f}"
+                        shown.update(self.progress_postfix())
                         bar.set_postfix(shown, refresh=True)
                         t_seg, seg_n = now, 0
                 if bar is not None:
