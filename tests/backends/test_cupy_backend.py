@@ -142,7 +142,12 @@ def test_plan_edge_semantics_use_own_kernels():
     assert _ew_plan.plan("nextafter", f4) == ("nextafter_bits", "32")
     assert _ew_plan.plan("floor_divide", f4) == ("kernel", "pyfloordiv")
     assert _ew_plan.plan("floor", i8) == ("copy", "")
-    assert _ew_plan.plan("add", f4) == ("ufunc", "add")
+    assert _ew_plan.plan("add", np.dtype(np.float64)) == ("ufunc", "add")
+    # float32 arithmetic keeps subnormals (CuPy compiles with -ftz=true): own PTX kernels
+    assert _ew_plan.plan("multiply", f4) == ("kernel", "fmul32")
+    assert _ew_plan.plan("divide", c8) == ("kernel", "cdiv64")
+    assert _ew_plan.plan("maximum", np.dtype(np.float16)) == ("kernel", "fmax_nan_h")
+    assert "mul.rn.f32 %0" in _ew_plan.PREAMBLE and "rn.ftz" not in _ew_plan.PREAMBLE
     assert _ew_plan.result_dtype("abs", c8) == np.float32
     assert _ew_plan.result_dtype("isnan", f4) == np.bool_
 

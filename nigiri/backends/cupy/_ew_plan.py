@@ -8,6 +8,16 @@ wraps), integer ``pow`` with a negative exponent gives ``1 // x**|n|``, shifts b
 bit width or more give 0 (or -1), ``maximum``/``minimum`` propagate NaN exactly as
 NumPy does (including which zero wins), ``sign`` keeps NaN and gives ``z/|z|`` for
 complex, ``nextafter`` on float16 steps float16 (CuPy would step float32).
+
+Subnormals: CuPy appends ``-ftz=true`` to the options of EVERY kernel it compiles
+(``cupy/cuda/compiler.py``, after the caller's own options, so ``options=('-ftz=false',)``
+cannot undo it), which flushes float32 subnormal inputs and results to zero. NumPy keeps
+them (IEEE gradual underflow). Our float32 arithmetic therefore goes through inline PTX
+without the ``.ftz`` modifier (``mul.rn.f32``, ``div.rn.f32``, ``cvt.f64.f32`` ...), which
+no compile option can reach; float32 transcendentals that can produce subnormals
+(``atan2``, ``pow``) are evaluated in double and rounded once with ``cvt.rn.f32.f64``.
+Complex ``divide``/``pow``/``expm1``/``log2``/``abs`` follow NumPy's own algorithms
+(``npymath``), so inf/nan and signed-zero results match C99 Annex G as NumPy has them.
 """
 
 from __future__ import annotations
@@ -58,7 +68,9 @@ template <typename U> __device__ U nigiri_nextafter_bits(U a, U b, U sign, U inf
     return (lt != neg) ? (U)(a + 1) : (U)(a - 1);
 }
 // |z| for float parts: double hypot rounded once to float (as C's hypotf)
-__device__ float nigiri_cabs(float re, float im) { return (float)hypot((double)re, (double)im); }
+__device__ float nigiri_d2f(double a);
+__device__ double nigiri_f2d(float a);
+__device__ float nigiri_cabs(float re, float im) { return nigiri_d2f(hypot(nigiri_f2d(re), nigiri_f2d(im))); }
 // |z| for double parts, nearly correctly rounded: double-double sum of squares
 __device__ double nigiri_cabs(double re, double im) {
     double x = fabs(re), y = fabs(im);
@@ -75,6 +87,65 @@ __device__ double nigiri_cabs(double re, double im) {
     double rr = fma(-r, r, s);
     r = r + (rr + lo) / (2 * r);
     return ldexp(r, e);
+}
+// float32 arithmetic immune to CuPy's appended -ftz=true (PTX without .ftz)
+__device__ float nigiri_fadd(float a, float b) { float r; asm("add.rn.f32 %0, %1, %2;" : "=f"(r) : "f"(a), "f"(b)); return r; }
+__device__ float nigiri_fsub(float a, float b) { float r; asm("sub.rn.f32 %0, %1, %2;" : "=f"(r) : "f"(a), "f"(b)); return r; }
+__device__ float nigiri_fmul(float a, float b) { float r; asm("mul.rn.f32 %0, %1, %2;" : "=f"(r) : "f"(a), "f"(b)); return r; }
+__device__ float nigiri_fdiv(float a, float b) { float r; asm("div.rn.f32 %0, %1, %2;" : "=f"(r) : "f"(a), "f"(b)); return r; }
+__device__ double nigiri_f2d(float a) { double r; asm("cvt.f64.f32 %0, %1;" : "=d"(r) : "f"(a)); return r; }
+__device__ float nigiri_d2f(double a) { float r; asm("cvt.rn.f32.f64 %0, %1;" : "=f"(r) : "d"(a)); return r; }
+// NumPy's complex division (Smith's algorithm, npymath), in the component type F
+template <typename C, typename F> __device__ C nigiri_cdiv(C a, C b) {
+    F ar = a.real(), ai = a.imag(), br = b.real(), bi = b.imag();
+    F abr = fabs(br), abi = fabs(bi);
+    if (abr >= abi) {
+        if (abr == 0 && abi == 0) return C(ar / abr, ai / abi);
+        F rat = bi / br, scl = F(1) / (br + bi * rat);
+        return C((ar + ai * rat) * scl, (ai - ar * rat) * scl);
+    }
+    F rat = br / bi, scl = F(1) / (bi + br * rat);
+    return C((ar * rat + ai) * scl, (ai * rat - ar) * scl);
+}
+template <typename C> __device__ C nigiri_cmul(C a, C b) {
+    return C(a.real() * b.real() - a.imag() * b.imag(), a.real() * b.imag() + a.imag() * b.real());
+}
+// NumPy's npy_cpow: exact special cases for b == 0, a == 0 and small integer b
+template <typename C, typename F> __device__ C nigiri_cpow(C a, C b) {
+    F ar = a.real(), ai = a.imag(), br = b.real(), bi = b.imag();
+    if (br == 0 && bi == 0) return C(F(1), F(0));
+    if (ar == 0 && ai == 0) {
+        if (br > 0) return C(F(0), F(0));
+        F nan = (F)__longlong_as_double(0x7ff8000000000000LL);
+        return C(nan, nan);
+    }
+    if (bi == 0 && br > F(-100) && br < F(100) && (F)(long long)br == br) {
+        long long n = (long long)br;
+        if (n == 1) return a;
+        if (n == 2) return nigiri_cmul(a, a);
+        if (n == 3) return nigiri_cmul(a, nigiri_cmul(a, a));
+        long long m = n < 0 ? -n : n, mask = 1;
+        C aa(F(1), F(0)), p = a;
+        while (1) {
+            if (m & mask) aa = nigiri_cmul(aa, p);
+            mask <<= 1;
+            if (m < mask || mask <= 0) break;
+            p = nigiri_cmul(p, p);
+        }
+        if (br < 0) aa = nigiri_cdiv<C, F>(C(F(1), F(0)), aa);
+        return aa;
+    }
+    return pow(a, b);
+}
+// NumPy's nc_expm1 and nc_log2 (componentwise scaling of log, no complex division)
+template <typename C, typename F> __device__ C nigiri_cexpm1(C x) {
+    F a = sin(x.imag() / 2);
+    return C(expm1(x.real()) * cos(x.imag()) - 2 * a * a, exp(x.real()) * sin(x.imag()));
+}
+template <typename C, typename F> __device__ C nigiri_clog2(C x) {
+    C l = log(x);
+    const F k = (F)1.442695040888963407359924681001892137;
+    return C(l.real() * k, l.imag() * k);
 }
 template <typename C, typename F> __device__ C nigiri_csign(C z) {
     F re = z.real(), im = z.imag();
@@ -131,6 +202,31 @@ KERNELS: dict[str, tuple[str, str, str]] = {
     ),
     "fmax_nan": ("T x, T y", "T z", "z = (x > y || x != x) ? x : y;"),
     "fmin_nan": ("T x, T y", "T z", "z = (x < y || x != x) ? x : y;"),
+    "fmax_nan_h": ("T x, T y", "T z", "z = (x >= y || x != x) ? x : y;"),
+    "fmin_nan_h": ("T x, T y", "T z", "z = (x <= y || x != x) ? x : y;"),
+    "fadd32": ("float32 x, float32 y", "float32 z", "z = nigiri_fadd(x, y);"),
+    "fsub32": ("float32 x, float32 y", "float32 z", "z = nigiri_fsub(x, y);"),
+    "fmul32": ("float32 x, float32 y", "float32 z", "z = nigiri_fmul(x, y);"),
+    "fdiv32": ("float32 x, float32 y", "float32 z", "z = nigiri_fdiv(x, y);"),
+    "atan2_32": ("float32 x, float32 y", "float32 z",
+                 "z = nigiri_d2f(atan2(nigiri_f2d(x), nigiri_f2d(y)));"),
+    "pow32": ("float32 x, float32 y", "float32 z",
+              "z = nigiri_d2f(pow(nigiri_f2d(x), nigiri_f2d(y)));"),
+    "hypot64": ("float64 x, float64 y", "float64 z", "z = nigiri_cabs(x, y);"),
+    "cabs64": ("complex64 x", "float32 z", "z = nigiri_cabs(x.real(), x.imag());"),
+    "cabs128": ("complex128 x", "float64 z", "z = nigiri_cabs(x.real(), x.imag());"),
+    "cdiv64": ("complex64 x, complex64 y", "complex64 z",
+               "complex<double> r = nigiri_cdiv<complex<double>, double>("
+               "complex<double>(nigiri_f2d(x.real()), nigiri_f2d(x.imag())),"
+               " complex<double>(nigiri_f2d(y.real()), nigiri_f2d(y.imag())));"
+               " z = complex<float>(nigiri_d2f(r.real()), nigiri_d2f(r.imag()));"),
+    "cdiv128": ("T x, T y", "T z", "z = nigiri_cdiv<T, double>(x, y);"),
+    "cpow64": ("T x, T y", "T z", "z = nigiri_cpow<T, float>(x, y);"),
+    "cpow128": ("T x, T y", "T z", "z = nigiri_cpow<T, double>(x, y);"),
+    "cexpm1_64": ("T x", "T z", "z = nigiri_cexpm1<T, float>(x);"),
+    "cexpm1_128": ("T x", "T z", "z = nigiri_cexpm1<T, double>(x);"),
+    "clog2_64": ("T x", "T z", "z = nigiri_clog2<T, float>(x);"),
+    "clog2_128": ("T x", "T z", "z = nigiri_clog2<T, double>(x);"),
     "fsign": (
         "T x", "T z",
         "z = (x > (T)0) ? (T)1 : ((x < (T)0) ? (T)(-1) : ((x == (T)0) ? (T)0 : x));",
@@ -153,6 +249,14 @@ KERNELS: dict[str, tuple[str, str, str]] = {
                       " 0x7ff0000000000000ULL, 0x7ff8000000000000ULL);"),
     "cround": ("T x", "T z", "z = T(rint(x.real()), rint(x.imag()));"),
 }
+
+
+#: float32 ops run through our subnormal-preserving kernels (see the module docstring)
+_F32_KERNELS = {"add": "fadd32", "subtract": "fsub32", "multiply": "fmul32",
+                "divide": "fdiv32", "atan2": "atan2_32", "pow": "pow32"}
+#: complex ops run through NumPy's algorithms (kernel name prefix; + "64"/"128")
+_C_KERNELS = {"abs": "cabs", "divide": "cdiv", "pow": "cpow", "expm1": "cexpm1_",
+              "log2": "clog2_"}
 
 
 def plan(op: str, dtype: np.dtype) -> tuple[str, str]:
@@ -181,10 +285,15 @@ def plan(op: str, dtype: np.dtype) -> tuple[str, str]:
         if op in ("floor", "ceil", "trunc", "round", "conj", "real", "positive"):
             return "copy", ""
     elif kind == "f":
-        if op == "maximum":
-            return "kernel", "fmax_nan"
+        size = np.dtype(dtype).itemsize
+        if op == "maximum":  # NumPy's float16 loop keeps x on ties (0 vs -0), SIMD ones y
+            return "kernel", "fmax_nan_h" if size == 2 else "fmax_nan"
         if op == "minimum":
-            return "kernel", "fmin_nan"
+            return "kernel", "fmin_nan_h" if size == 2 else "fmin_nan"
+        if size == 4 and op in _F32_KERNELS:
+            return "kernel", _F32_KERNELS[op]
+        if size == 8 and op == "hypot":
+            return "kernel", "hypot64"
         if op == "sign":
             return "kernel", "fsign"
         if op in ("conj", "real", "positive"):
@@ -199,8 +308,11 @@ def plan(op: str, dtype: np.dtype) -> tuple[str, str]:
         if op == "logaddexp":
             return "kernel", "logaddexp" + half
     elif kind == "c":
+        bits = "64" if np.dtype(dtype).itemsize == 8 else "128"
+        if op in _C_KERNELS:
+            return "kernel", _C_KERNELS[op] + bits
         if op == "sign":
-            return "kernel", "csign64" if np.dtype(dtype).itemsize == 8 else "csign128"
+            return "kernel", "csign" + bits
         if op == "round":
             return "kernel", "cround"
         if op in ("real", "imag"):
