@@ -14,12 +14,13 @@ import numpy as np
 
 from . import _ew_plan
 
-__all__ = ["build"]
+__all__ = ["build", "kernel"]
 
 _kernels: dict[str, Any] = {}
 
 
-def _kernel(name: str) -> Any:
+def kernel(name: str) -> Any:
+    """Our ``ElementwiseKernel`` ``name`` (a key of ``_ew_plan.KERNELS``), built once."""
     k = _kernels.get(name)
     if k is None:
         inp, out, body = _ew_plan.KERNELS[name]
@@ -34,7 +35,7 @@ _BITS = {"16": (np.uint16, np.float16), "32": (np.uint32, np.float32), "64": (np
 def _nextafter(bits: str) -> Callable[[Any, Any], Any]:
     """nextafter on the raw bits (unsigned views), as NumPy steps the float type itself."""
     utype, ftype = _BITS[bits]
-    kern = _kernel("nextafter_f" + bits)
+    kern = kernel("nextafter_f" + bits)
 
     def fn(x1: Any, x2: Any) -> Any:
         return kern(x1.view(utype), x2.view(utype)).view(ftype)
@@ -46,7 +47,7 @@ def build(op: str, dtype: np.dtype, arity: int,
     """The callable computing ``op`` on buffers of ``dtype`` (``arity`` operands)."""
     kind, detail = _ew_plan.plan(op, dtype)
     if kind == "kernel":
-        return _kernel(detail)
+        return kernel(detail)
     if kind == "copy":
         return _copy
     if kind == "part":

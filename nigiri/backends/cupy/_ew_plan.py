@@ -67,26 +67,49 @@ template <typename U> __device__ U nigiri_nextafter_bits(U a, U b, U sign, U inf
     bool lt = (neg != bneg) ? neg : (neg ? aa > bb : aa < bb);
     return (lt != neg) ? (U)(a + 1) : (U)(a - 1);
 }
-// |z| for float parts: double hypot rounded once to float (as C's hypotf)
+// glibc's hypot/hypotf (2.35+, no-FMA build: what NumPy's hypot and cabs call on
+// x86-64), emulated step by step with _rn intrinsics so no contraction can change
+// a rounding: complex sign must match NumPy exactly, and glibc's hypot is not
+// always correctly rounded (one ulp off at times), so a more accurate |z| differs.
 __device__ float nigiri_d2f(double a);
 __device__ double nigiri_f2d(float a);
-__device__ float nigiri_cabs(float re, float im) { return nigiri_d2f(hypot(nigiri_f2d(re), nigiri_f2d(im))); }
-// |z| for double parts, nearly correctly rounded: double-double sum of squares
-__device__ double nigiri_cabs(double re, double im) {
-    double x = fabs(re), y = fabs(im);
+__device__ double nigiri_hypot_k(double ax, double ay) {
+    double h = __dsqrt_rn(__dadd_rn(__dmul_rn(ax, ax), __dmul_rn(ay, ay)));
+    double t1, t2;
+    if (h <= __dmul_rn(2.0, ay)) {
+        double delta = __dsub_rn(h, ay);
+        t1 = __dmul_rn(ax, __dsub_rn(__dmul_rn(2.0, delta), ax));
+        t2 = __dmul_rn(__dsub_rn(delta, __dmul_rn(2.0, __dsub_rn(ax, ay))), delta);
+    } else {
+        double delta = __dsub_rn(h, ax);
+        t1 = __dmul_rn(__dmul_rn(2.0, delta), __dsub_rn(ax, __dmul_rn(2.0, ay)));
+        t2 = __dadd_rn(__dmul_rn(__dsub_rn(__dmul_rn(4.0, delta), ay), ay), __dmul_rn(delta, delta));
+    }
+    return __dsub_rn(h, __ddiv_rn(__dadd_rn(t1, t2), __dmul_rn(2.0, h)));
+}
+__device__ double nigiri_cabs(double x, double y) {
     if (isinf(x) || isinf(y)) return __longlong_as_double(0x7ff0000000000000LL);
     if (isnan(x) || isnan(y)) return x + y;
-    double m = fmax(x, y);
-    if (m == 0) return 0;
-    int e; frexp(m, &e);
-    x = ldexp(x, -e); y = ldexp(y, -e);
-    double p = x * x, ep = fma(x, x, -p), q = y * y, eq = fma(y, y, -q);
-    double s = p + q, es = (p >= q) ? (p - s) + q : (q - s) + p;
-    double lo = es + ep + eq;
-    double r = sqrt(s);
-    double rr = fma(-r, r, s);
-    r = r + (rr + lo) / (2 * r);
-    return ldexp(r, e);
+    x = fabs(x); y = fabs(y);
+    double ax = x < y ? y : x, ay = x < y ? x : y;
+    const double scale = 2.409919865102884e-181, large = 6.703903964971299e+153;
+    const double tiny = 1.4916681462400413e-154, eps = 5.551115123125783e-17;
+    if (ax > large) {
+        if (ay <= __dmul_rn(ax, eps)) return __dadd_rn(ax, ay);
+        return __ddiv_rn(nigiri_hypot_k(__dmul_rn(ax, scale), __dmul_rn(ay, scale)), scale);
+    }
+    if (ay < tiny) {
+        if (ax >= __ddiv_rn(ay, eps)) return __dadd_rn(ax, ay);
+        return __dmul_rn(nigiri_hypot_k(__ddiv_rn(ax, scale), __ddiv_rn(ay, scale)), scale);
+    }
+    if (ay <= __dmul_rn(ax, eps)) return __dadd_rn(ax, ay);
+    return nigiri_hypot_k(ax, ay);
+}
+__device__ float nigiri_cabs(float x, float y) {
+    if (isinf(x) || isinf(y)) return __int_as_float(0x7f800000);
+    if (isnan(x) || isnan(y)) return x + y;
+    double dx = nigiri_f2d(x), dy = nigiri_f2d(y);
+    return nigiri_d2f(__dsqrt_rn(__dadd_rn(__dmul_rn(dx, dx), __dmul_rn(dy, dy))));
 }
 // float32 arithmetic immune to CuPy's appended -ftz=true (PTX without .ftz)
 __device__ float nigiri_fadd(float a, float b) { float r; asm("add.rn.f32 %0, %1, %2;" : "=f"(r) : "f"(a), "f"(b)); return r; }
@@ -212,6 +235,7 @@ KERNELS: dict[str, tuple[str, str, str]] = {
                  "z = nigiri_d2f(atan2(nigiri_f2d(x), nigiri_f2d(y)));"),
     "pow32": ("float32 x, float32 y", "float32 z",
               "z = nigiri_d2f(pow(nigiri_f2d(x), nigiri_f2d(y)));"),
+    "hypot32": ("float32 x, float32 y", "float32 z", "z = nigiri_cabs(x, y);"),
     "hypot64": ("float64 x, float64 y", "float64 z", "z = nigiri_cabs(x, y);"),
     "cabs64": ("complex64 x", "float32 z", "z = nigiri_cabs(x.real(), x.imag());"),
     "cabs128": ("complex128 x", "float64 z", "z = nigiri_cabs(x.real(), x.imag());"),
@@ -251,9 +275,44 @@ KERNELS: dict[str, tuple[str, str, str]] = {
 }
 
 
+# float32 ops evaluated in double (exact conversions by PTX, one rounding back): double
+# arithmetic and comparisons are never flushed, and for +-*/ and sqrt the double
+# result rounded once to float32 IS the correctly rounded float32 result (Figueroa:
+# 53 >= 2*24 + 2), so these kernels are IEEE float32 with gradual underflow.
+_F32_UNARY = {fn: f"{fn}(d)" for fn in (
+    "acos", "acosh", "asin", "asinh", "atan", "atanh", "cos", "cosh", "exp", "expm1",
+    "log", "log1p", "log2", "log10", "sin", "sinh", "sqrt", "tan", "tanh", "ceil",
+    "floor", "trunc")}
+_F32_UNARY.update({"round": "rint(d)", "negative": "-d", "square": "d * d", "abs": "fabs(d)"})
+_F32_COMPARE = {"equal": "==", "not_equal": "!=", "greater": ">", "greater_equal": ">=",
+                "less": "<", "less_equal": "<="}
+for _op, _expr in _F32_UNARY.items():
+    KERNELS["f32_" + _op] = ("float32 x", "float32 z",
+                             f"double d = nigiri_f2d(x); z = nigiri_d2f({_expr});")
+for _op, _cmp in _F32_COMPARE.items():
+    KERNELS["f32_" + _op] = ("float32 x, float32 y", "bool z",
+                             f"z = nigiri_f2d(x) {_cmp} nigiri_f2d(y);")
+KERNELS["f32_copysign"] = ("float32 x, float32 y", "float32 z",
+                           "z = nigiri_d2f(copysign(nigiri_f2d(x), nigiri_f2d(y)));")
+KERNELS["f32_sign"] = ("float32 x", "float32 z",
+                       "double d = nigiri_f2d(x);"
+                       " z = (d > 0) ? 1.0f : ((d < 0) ? -1.0f : ((d == 0) ? 0.0f : x));")
+# maximum/minimum pick an operand (its bits move unchanged); only the compare is in double
+KERNELS["f32_maximum"] = ("float32 x, float32 y", "float32 z",
+                          "double a = nigiri_f2d(x), b = nigiri_f2d(y);"
+                          " z = (a > b || a != a) ? x : y;")
+KERNELS["f32_minimum"] = ("float32 x, float32 y", "float32 z",
+                          "double a = nigiri_f2d(x), b = nigiri_f2d(y);"
+                          " z = (a < b || a != a) ? x : y;")
+#: casts between float32 and float64 keep subnormals (CuPy's astype kernel flushes)
+KERNELS["cast_f32_f64"] = ("float32 x", "float64 z", "z = nigiri_f2d(x);")
+KERNELS["cast_f64_f32"] = ("float64 x", "float32 z", "z = nigiri_d2f(x);")
+
 #: float32 ops run through our subnormal-preserving kernels (see the module docstring)
 _F32_KERNELS = {"add": "fadd32", "subtract": "fsub32", "multiply": "fmul32",
-                "divide": "fdiv32", "atan2": "atan2_32", "pow": "pow32"}
+                "divide": "fdiv32", "atan2": "atan2_32", "pow": "pow32", "hypot": "hypot32"}
+_F32_KERNELS.update({op: "f32_" + op for op in (*_F32_UNARY, *_F32_COMPARE, "copysign",
+                                                "sign", "maximum", "minimum")})
 #: complex ops run through NumPy's algorithms (kernel name prefix; + "64"/"128")
 _C_KERNELS = {"abs": "cabs", "divide": "cdiv", "pow": "cpow", "expm1": "cexpm1_",
               "log2": "clog2_"}
@@ -286,12 +345,12 @@ def plan(op: str, dtype: np.dtype) -> tuple[str, str]:
             return "copy", ""
     elif kind == "f":
         size = np.dtype(dtype).itemsize
+        if size == 4 and op in _F32_KERNELS:
+            return "kernel", _F32_KERNELS[op]
         if op == "maximum":  # NumPy's float16 loop keeps x on ties (0 vs -0), SIMD ones y
             return "kernel", "fmax_nan_h" if size == 2 else "fmax_nan"
         if op == "minimum":
             return "kernel", "fmin_nan_h" if size == 2 else "fmin_nan"
-        if size == 4 and op in _F32_KERNELS:
-            return "kernel", _F32_KERNELS[op]
         if size == 8 and op == "hypot":
             return "kernel", "hypot64"
         if op == "sign":
