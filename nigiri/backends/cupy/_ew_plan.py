@@ -133,6 +133,40 @@ template <typename C, typename F> __device__ C nigiri_cdiv(C a, C b) {
 template <typename C> __device__ C nigiri_cmul(C a, C b) {
     return C(a.real() * b.real() - a.imag() * b.imag(), a.real() * b.imag() + a.imag() * b.real());
 }
+// C99 Annex G complex multiply (GCC's __muldc3): recovers infinities that the plain
+// formula turns into NaN; glibc's cpow multiplies this way
+template <typename C, typename F> __device__ C nigiri_cmul_annexg(C p, C q) {
+    F a = p.real(), b = p.imag(), c = q.real(), d = q.imag();
+    F ac = a * c, bd = b * d, ad = a * d, bc = b * c;
+    F x = ac - bd, y = ad + bc;
+    if (isnan(x) && isnan(y)) {
+        bool recalc = false;
+        if (isinf(a) || isinf(b)) {
+            a = copysign(isinf(a) ? F(1) : F(0), a); b = copysign(isinf(b) ? F(1) : F(0), b);
+            if (isnan(c)) c = copysign(F(0), c);
+            if (isnan(d)) d = copysign(F(0), d);
+            recalc = true;
+        }
+        if (isinf(c) || isinf(d)) {
+            c = copysign(isinf(c) ? F(1) : F(0), c); d = copysign(isinf(d) ? F(1) : F(0), d);
+            if (isnan(a)) a = copysign(F(0), a);
+            if (isnan(b)) b = copysign(F(0), b);
+            recalc = true;
+        }
+        if (!recalc && (isinf(ac) || isinf(bd) || isinf(ad) || isinf(bc))) {
+            if (isnan(a)) a = copysign(F(0), a);
+            if (isnan(b)) b = copysign(F(0), b);
+            if (isnan(c)) c = copysign(F(0), c);
+            if (isnan(d)) d = copysign(F(0), d);
+            recalc = true;
+        }
+        if (recalc) {
+            F inf = (F)__longlong_as_double(0x7ff0000000000000LL);
+            x = inf * (a * c - b * d); y = inf * (a * d + b * c);
+        }
+    }
+    return C(x, y);
+}
 // NumPy's npy_cpow: exact special cases for b == 0, a == 0 and small integer b
 template <typename C, typename F> __device__ C nigiri_cpow(C a, C b) {
     F ar = a.real(), ai = a.imag(), br = b.real(), bi = b.imag();
@@ -158,7 +192,7 @@ template <typename C, typename F> __device__ C nigiri_cpow(C a, C b) {
         if (br < 0) aa = nigiri_cdiv<C, F>(C(F(1), F(0)), aa);
         return aa;
     }
-    return pow(a, b);
+    return exp(nigiri_cmul_annexg<C, F>(b, log(a)));  // glibc: cexp(b * clog(a))
 }
 // NumPy's nc_expm1 and nc_log2 (componentwise scaling of log, no complex division)
 template <typename C, typename F> __device__ C nigiri_cexpm1(C x) {
