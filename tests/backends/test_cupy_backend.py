@@ -1067,3 +1067,46 @@ def test_adam_update(be, decoupled):
     np.testing.assert_allclose(be.to_host(dm), m2, rtol=1e-12)
     np.testing.assert_allclose(be.to_host(dv), v2, rtol=1e-12)
     np.testing.assert_allclose(be.to_host(dp), p2, rtol=1e-10, atol=1e-12)
+
+
+@gpu
+def test_float32_subnormals_survive_cupys_ftz():
+    """CuPy compiles every kernel with -ftz=true; our float32 kernels keep subnormals."""
+    import nigiri as ng
+
+    tiny = np.float32(1.1754944e-38)  # the smallest normal float32
+    x = np.array([tiny, -tiny, tiny * 4], np.float32)
+    y = np.array([0.5, 0.25, 0.125], np.float32)
+    dx, dy = ng.asarray(x, device="cupy:0"), ng.asarray(y, device="cupy:0")
+    np.testing.assert_array_equal(ng.to_numpy(dx * dy), x * y)  # subnormal products
+    np.testing.assert_array_equal(ng.to_numpy(dx / (1 / dy)), x / (1 / y))
+    sub = ng.asarray(x * y, device="cupy:0")
+    np.testing.assert_array_equal(ng.to_numpy(sub > 0), (x * y) > 0)
+    np.testing.assert_array_equal(ng.to_numpy(ng.sqrt(ng.abs(sub))), np.sqrt(np.abs(x * y)))
+    d64 = ng.asarray((x * y).astype(np.float64), device="cupy:0")
+    np.testing.assert_array_equal(ng.to_numpy(ng.astype(d64, ng.float32)), x * y)
+
+
+@gpu
+def test_complex_edge_cases_follow_numpy():
+    import nigiri as ng
+
+    nan, inf = np.nan, np.inf
+    with np.errstate(all="ignore"):
+        a = np.array([complex(-0.0, 1.0), complex(inf, 0.0), 0j, complex(-0.0, inf)], np.complex128)
+        b = np.array([complex(inf, 1.0), complex(2.0, 0.0), complex(2.0, 0.0),
+                      complex(-1.0, nan)], np.complex128)
+        da, db = ng.asarray(a, device="cupy:0"), ng.asarray(b, device="cupy:0")
+        np.testing.assert_array_equal(ng.to_numpy(da / db), a / b)
+        # special cases of NumPy's npy_cpow: 0**2, integer powers by products, and
+        # glibc's cexp(b * clog(a)) with the Annex G multiply (-> -0j, not nan)
+        pa = np.array([0j, complex(inf, 0.0), complex(-0.0, inf), 1 + 1j], np.complex128)
+        pb = np.array([2 + 0j, 2 + 0j, complex(-1.0, nan), 2 + 0j], np.complex128)
+        got = ng.to_numpy(ng.asarray(pa, device="cupy:0") ** ng.asarray(pb, device="cupy:0"))
+        np.testing.assert_array_equal(got, pa ** pb)
+        np.testing.assert_array_equal(ng.to_numpy(ng.log2(ng.asarray(np.array([0j]), device="cupy:0"))),
+                                      np.log2(np.array([0j])))
+        e = np.array([complex(inf, 0.0)])
+        np.testing.assert_array_equal(ng.to_numpy(ng.expm1(ng.asarray(e, device="cupy:0"))), np.expm1(e))
+    z = np.array([2.828061291846196 - 0.7883512330084192j])
+    np.testing.assert_array_equal(ng.to_numpy(ng.sign(ng.asarray(z, device="cupy:0"))), np.sign(z))
