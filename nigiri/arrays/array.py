@@ -96,6 +96,12 @@ class Array:
 
         return to_device(self, device)
 
+    def astype(self, dtype: Any, /, *, copy: bool = True) -> "Array":
+        """``nigiri.astype(self, dtype, copy=copy)`` as a method."""
+        from .datatypes import astype
+
+        return astype(self, dtype, copy=copy)
+
     def _scalar(self, kind: type, fn: str) -> Any:
         if self.size != 1 or (fn == "__index__" and self.ndim != 0):
             raise TypeError(f"{fn}() needs a 0-d (one-element) array, got shape {self.shape}")

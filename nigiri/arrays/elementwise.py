@@ -27,12 +27,14 @@ _binary_cache: dict[tuple[str, np.dtype, np.dtype], np.dtype] = {}
 def _compute_dtype(name: str, d1: np.dtype, d2: np.dtype) -> np.dtype:
     op = OPS[name]
     category = "numeric" if name == "divide" else op.category
+    allowed = _dt.CATEGORIES[category]
+    ct = _dt.promote(d1, d2, name)
     for d in (d1, d2):
-        if d not in _dt.CATEGORIES[category]:
+        # a bool operand takes part in mixed-kind promotion (PyTorch: mask * x)
+        if d not in allowed and not (d == _dt.bool_ and ct in allowed):
             raise TypeError(
                 f"{name}: expected arrays of {category} dtype, got {d1.name} and {d2.name}"
             )
-    ct = _dt.promote(d1, d2, name)
     if name == "divide" and ct.kind in "iu":
         ct = _dt.DEFAULT_FLOAT  # int / int -> the default float, as in PyTorch
     return ct
@@ -85,7 +87,7 @@ def _binary_scalar(name: str, x1: Any, x2: Any) -> Array:
     ct = _compute_dtype(name, rd, rd)
     op = OPS[name]
     category = "numeric" if name == "divide" else op.category
-    if d not in _dt.CATEGORIES[category]:
+    if d not in _dt.CATEGORIES[category] and not (d == _dt.bool_ and ct in _dt.CATEGORIES[category]):
         raise TypeError(f"{name}: expected an array of {category} dtype, got {d.name}")
     if not be.capabilities.supports_dtype(ct):
         raise TypeError(f"{name}: device {be.device_name} does not support dtype {ct.name}")
