@@ -93,6 +93,22 @@ for _name in ("acos", "acosh", "asin", "asinh", "atan", "atanh", "cos", "cosh", 
               "expm1", "log", "log1p", "log2", "log10", "sin", "sinh", "sqrt", "tan", "tanh"):
     EXPR[_name] = dict.fromkeys(_FC, f"np.{OPS[_name].numpy}(a)")
 del _name
+# complex transcendental functions compute in complex128 (Numba's complex64 cmath
+# loses precision NumPy keeps); tanh and pow follow NumPy's own algorithms
+for _name in ("acos", "acosh", "asin", "asinh", "atan", "atanh", "cos", "cosh", "exp",
+              "log", "log2", "log10", "sin", "sinh", "sqrt", "tan"):
+    EXPR[_name]["c"] = f"np.{OPS[_name].numpy}(np.complex128(a))"
+del _name
+EXPR["tanh"]["c"] = "S.ctanh(np.complex128(a))"
+EXPR["pow"]["c"] = "S.cpow(a, b)"
+EXPR["nextafter"]["h"] = "S.hnextafter(a, b)"  # on the raw bits (see _RAW)
+EXPR["expm1"]["c"] = "S.cexpm1(np.complex128(a))"
+EXPR["log1p"]["c"] = "S.clog1p(np.complex128(a))"
+# float32 exp/log: vectorisable versions (vecmath) instead of scalar libm calls
+EXPR["exp"]["f"] = "V.fexp(a)"
+EXPR["log"]["f"] = "V.flog(a)"
+#: (op, kind) pairs whose expression works on float16 bits directly
+_RAW = {("nextafter", "h")}
 
 # data movement and casts (unary, kind-independent; ``x`` already viewed as uint16
 # for float16): "plain" copies or casts with C semantics, the rest handle the dtypes
@@ -127,6 +143,7 @@ import numpy as np
 from numba import njit, prange
 from nigiri.backends.numba import scalar_ops as S
 from nigiri.backends.numba._half import h2f, f2h
+from nigiri.backends.numba import vecmath as V
 
 _SER = dict(cache=True, error_model="numpy", nogil=True)
 _PAR = dict(cache=True, error_model="numpy", nogil=True, parallel=True)
@@ -177,12 +194,12 @@ def {name}(x, out):
 '''
 
 
-def _load(kind: str, ref: str) -> str:
-    return f"h2f({ref})" if kind == "h" else ref
+def _load(kind: str, ref: str, op: str = "") -> str:
+    return f"h2f({ref})" if kind == "h" and (op, kind) not in _RAW else ref
 
 
 def _store(op: str, kind: str, expr: str) -> str:
-    if kind == "h" and OPS[op].result != "bool":
+    if kind == "h" and OPS[op].result != "bool" and (op, kind) not in _RAW:
         return f"f2h({expr})"
     return expr
 
@@ -204,16 +221,16 @@ def generate(op: str) -> str:
         for par, deco, rng in (("", "_SER", "range"), ("_p", "_PAR", "prange")):
             if spec.arity == 1:
                 parts.append(_UN_1D.format(name=f"k_{kind}_v{par}", deco=deco, rng=rng,
-                                           la=_load(kind, "x[i]"), expr=body))
+                                           la=_load(kind, "x[i]", op), expr=body))
                 parts.append(_UN_3D.format(name=f"k_{kind}_g{par}", deco=deco, rng=rng,
-                                           la=_load(kind, "x[i, j, k]"), expr=body))
+                                           la=_load(kind, "x[i, j, k]", op), expr=body))
                 continue
             for pat, ra, rb in (("vv", "x[i]", "y[i]"), ("sv", "x", "y[i]"), ("vs", "x[i]", "y")):
                 parts.append(_BIN_1D.format(name=f"k_{kind}_{pat}{par}", deco=deco, rng=rng,
-                                            la=_load(kind, ra), lb=_load(kind, rb), expr=body))
+                                            la=_load(kind, ra, op), lb=_load(kind, rb, op), expr=body))
             parts.append(_BIN_3D.format(name=f"k_{kind}_g{par}", deco=deco, rng=rng,
-                                        la=_load(kind, "x[i, j, k]"),
-                                        lb=_load(kind, "y[i, j, k]"), expr=body))
+                                        la=_load(kind, "x[i, j, k]", op),
+                                        lb=_load(kind, "y[i, j, k]", op), expr=body))
     return "".join(parts)
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._half import h2f
+
 # ruff: noqa: ANN001, ANN201  (compiled helpers: types come from Numba's inference)
 
 
@@ -223,3 +225,88 @@ def flogaddexp(a, b):  # pragma: no cover - compiled
 @njit(cache=True)
 def fsignbit(a):  # pragma: no cover - compiled
     return np.copysign(1.0, a) < 0
+
+
+@njit(cache=True)
+def cexpm1(z):  # pragma: no cover - compiled
+    """NumPy's nc_expm1 (accurate real part near 0)."""
+    x, y = z.real, z.imag
+    a = np.sin(y / 2)
+    return complex(np.expm1(x) * np.cos(y) - 2 * a * a, np.exp(x) * np.sin(y))
+
+
+@njit(cache=True)
+def clog1p(z):  # pragma: no cover - compiled
+    """NumPy's nc_log1p."""
+    x, y = z.real + 1, z.imag
+    return complex(np.log(np.hypot(x, y)), np.arctan2(y, x))
+
+
+@njit(cache=True)
+def ctanh(z):  # pragma: no cover - compiled
+    """NumPy's npy_ctanh (Kahan's formula; no overflow for large |Re z|)."""
+    x, y = z.real, z.imag
+    if abs(x) > 22.0:
+        e = np.exp(-2.0 * abs(x))
+        return complex(np.copysign(1.0, x), 4.0 * np.sin(y) * np.cos(y) * e)
+    t = np.tan(y)
+    beta = 1.0 + t * t
+    s = np.sinh(x)
+    rho = np.sqrt(1.0 + s * s)
+    den = 1.0 + beta * s * s
+    return complex((beta * rho * s) / den, t / den)
+
+
+@njit(cache=True)
+def cpow(a, b):  # pragma: no cover - compiled
+    """NumPy's nc_pow: exact repeated products for small integer exponents, else
+    exp(b log a) in double precision."""
+    a = np.complex128(a)
+    b = np.complex128(b)
+    if b.real == 0.0 and b.imag == 0.0:
+        return complex(1.0, 0.0)
+    if a.real == 0.0 and a.imag == 0.0:
+        if b.real > 0.0 and b.imag == 0.0:
+            return complex(0.0, 0.0)
+        return complex(np.nan, np.nan)
+    if b.imag == 0.0 and abs(b.real) < 100.0 and b.real == np.floor(b.real):
+        n = int(b.real)
+        if n == 1:
+            return a
+        if n == 2:
+            return a * a
+        if n == 3:
+            return a * a * a
+        m = abs(n)
+        r = complex(1.0, 0.0)
+        p = a
+        mask = 1
+        while mask <= m:
+            if m & mask:
+                r = r * p
+            mask <<= 1
+            p = p * p
+        if n < 0:
+            r = cdiv(complex(1.0, 0.0), r)
+        return r
+    return np.exp(b * np.log(a))
+
+
+@njit(cache=True)
+def hnextafter(a, b):  # pragma: no cover - compiled
+    """nextafter on float16 bits (uint16 in, uint16 out)."""
+    ia, ib = np.int64(a), np.int64(b)
+    a_nan = (ia & 0x7C00) == 0x7C00 and (ia & 0x03FF) != 0
+    b_nan = (ib & 0x7C00) == 0x7C00 and (ib & 0x03FF) != 0
+    if a_nan:
+        return np.uint16(ia)
+    if b_nan:
+        return np.uint16(ib)
+    fa, fb = h2f(np.uint16(ia)), h2f(np.uint16(ib))
+    if fa == fb:
+        return np.uint16(ib)
+    if (ia & 0x7FFF) == 0:
+        return np.uint16((ib & 0x8000) | 1)
+    if (fa < fb) == (fa > 0):
+        return np.uint16(ia + 1)
+    return np.uint16(ia - 1)
