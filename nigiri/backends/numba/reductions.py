@@ -10,7 +10,6 @@ chunks of one long row); post > 1 reduces columns, vectorised along post.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import numba
