@@ -84,8 +84,9 @@ def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None,
                     raise ValueError("asarray: copy=False but a dtype conversion needs a copy")
                 check_supported_dtype(out._be, dt, "asarray")
                 return Array._new(out._be.astype(out._buf, dt), out._be)
-        if copy and out is obj:
-            return Array._new(obj._be.copy(obj._buf), obj._be)
+        if copy and (out is obj or out._be.capabilities.zero_copy_host):
+            # also after a zero-copy move between host backends: copy=True never aliases
+            return Array._new(out._be.copy(out._buf), out._be)
         return out
     be = resolve_device(device)
     if isinstance(obj, (bool, int, float, complex)) and dtype is None:

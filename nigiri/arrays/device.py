@@ -12,7 +12,8 @@ from typing import Any
 from .. import _config
 from .. import backends as _registry
 
-__all__ = ["Device", "use", "resolve_device", "default_backend", "device_of", "tf32_allowed"]
+__all__ = ["Device", "use", "resolve_device", "default_backend", "device_of", "tf32_allowed",
+           "selected_device"]
 
 _current: contextvars.ContextVar[Any] = contextvars.ContextVar("nigiri_device", default=None)
 _tf32: contextvars.ContextVar[bool | None] = contextvars.ContextVar("nigiri_tf32", default=None)
@@ -85,6 +86,13 @@ def default_backend() -> Any:
     if be is not None:
         return be
     return _from_env()
+
+
+def selected_device() -> Device | None:
+    """The device chosen by an active ``nigiri.use(...)``, or None when no ``use`` is
+    in effect (``NIGIRI_BACKEND`` and the default are not a selection here)."""
+    be = _current.get()
+    return None if be is None else device_of(be)
 
 
 def resolve_device(device: Any) -> Any:

@@ -393,6 +393,8 @@ def matrix_power(x: Array, n: int, /) -> Array:
         n >>= 1
         if n:
             base = matmul(base, base)
+    if result is x:  # n == 1: a new array, never an alias of the input
+        return Array._new(x._be.copy(x._buf), x._be)
     if result is None:
         e = eye(x.shape[-1], dtype=x.dtype, device=x.device)
         from .manipulation import broadcast_to

@@ -117,3 +117,18 @@ def test_asarray_copy_semantics_and_errors():
         ng.asarray(2**70)
     z = ng.asarray(x, device="fake:0")
     assert z.device == "fake:0"
+
+
+def test_asarray_copy_true_never_aliases_after_a_host_move():
+    x = ng.asarray([1.0, 2.0])
+    y = ng.asarray(x, device="fake:0", copy=True)
+    z = ng.asarray(x, copy=True)
+    z[0] = 9.0
+    assert float(x[0]) == 1.0 and float(y[0]) == 1.0
+
+
+def test_matrix_power_one_is_a_copy():
+    x = ng.eye(2)
+    p = ng.linalg.matrix_power(x, 1)
+    p[0, 0] = 5.0
+    assert float(x[0, 0]) == 1.0

@@ -102,7 +102,7 @@ class NumpyBackend(Backend):
             return buf.astype(dtype)
 
     def copy_into(self, dst, src):
-        if isinstance(src, np.ndarray) and np.shares_memory(dst, src):
+        if isinstance(src, np.ndarray) and np.may_share_memory(dst, src):
             src = src.copy()
         dst[...] = src
 

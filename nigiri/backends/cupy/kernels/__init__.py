@@ -1,0 +1,1 @@
+"""CUDA C++ sources of the cupy backend (package data: the *.cu files)."""
