@@ -3,6 +3,9 @@ fresh random data, all dtypes, views, empty and 0-d arrays; Philox bit identity.
 
 from __future__ import annotations
 
+import os
+import sys
+
 import numpy as np
 import pytest
 
@@ -12,6 +15,7 @@ import nigiri as ng  # noqa: E402
 from nigiri.backends import contract, get_device  # noqa: E402
 from nigiri.backends.philox_host import philox_words  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the helpers beside us
 from _numba_helpers import ALL, COMPLEX, FLOATS, INTS, assert_same, data  # noqa: E402
 
 NB = get_device("numba")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import numpy as np
 import pytest
 
@@ -11,6 +14,7 @@ from nigiri.arrays import dtypes as _dt  # noqa: E402
 from nigiri.arrays.optable import OPS, TOLERANCE_ULPS  # noqa: E402
 from nigiri.backends import get_device  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the helpers beside us
 from _numba_helpers import ALL, assert_same, data  # noqa: E402
 
 NB = get_device("numba")

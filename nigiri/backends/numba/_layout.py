@@ -10,10 +10,18 @@ from typing import Any, Iterator
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-__all__ = ["fold3", "PAR_MIN", "is_c"]
+import numba
+
+__all__ = ["fold3", "PAR_MIN", "is_c", "par"]
 
 #: arrays with at least this many elements use the parallel (prange) kernels
 PAR_MIN = 1 << 16
+
+
+def par(n: int) -> bool:
+    """Use the parallel kernel for ``n`` elements: large enough, and Numba allowed
+    more than one thread (``NUMBA_NUM_THREADS`` / ``numba.set_num_threads``)."""
+    return n >= PAR_MIN and numba.get_num_threads() > 1
 
 
 def is_c(a: Any) -> bool:

@@ -16,8 +16,8 @@ __all__ = ["reduce_source", "arg_source"]
 _COMBINE = {
     "sum": ("(a + b)", "ident"),
     "prod": ("(a * b)", "ident"),
-    "max": ("(b if (b > a or b != b) else a)", "first"),
-    "min": ("(b if (b < a or b != b) else a)", "first"),
+    "max": ("(b if ((b > a) | (b != b)) else a)", "first"),  # | : no branch, vectorises
+    "min": ("(b if ((b < a) | (b != b)) else a)", "first"),
     "any": ("(a or b)", "ident"),
     "all": ("(a and b)", "ident"),
 }
@@ -132,9 +132,69 @@ def cols_p(x, out, ident):
 '''
 
 
+# float max/min: compare IEEE bit patterns mapped to ordered integers (integer max
+# reductions vectorise; float ones need fastmath), with a separate NaN flag.
+_KEYED = '''
+
+@njit(**_SER)
+def lanes(x, s, e, ident):
+    r = x[s:e]
+    m = {ity}({start})
+    bad = {ity}(0)
+    for i in range(r.shape[0]):
+        b = {f2i}(r[i])
+        k = {ity}(b ^ {ity}((b >> {ity}({sh})) & {ity}({mask})))
+        m = k if k {cmp} m else m
+        bad = {ity}(bad | {ity}((b & {ity}({mask})) > {ity}({inf})))
+    if bad:
+        return {i2f}({ity}({nan}))
+    return {i2f}({ity}(m ^ {ity}((m >> {ity}({sh})) & {ity}({mask}))))
+'''
+
+_KEY_TYPES = {
+    "f32": dict(ity="np.int32", f2i="V._f2i", i2f="V._i2f", sh=31, mask="0x7FFFFFFF",
+                inf="0x7F800000", nan="0x7FC00000", lo="-2147483648", hi="2147483647"),
+    "f64": dict(ity="np.int64", f2i="V._d2l", i2f="V._l2d", sh=63, mask="0x7FFFFFFFFFFFFFFF",
+                inf="0x7FF0000000000000", nan="0x7FF8000000000000",
+                lo="-9223372036854775808", hi="9223372036854775807"),
+}
+
+# sum/prod: reassociation inside one 1024-element block only (so the lanes
+# vectorise); blocks still combine in order, well within the reduction tolerance.
+_REASSOC = '''
+
+@njit(cache=True, error_model="numpy", nogil=True, fastmath={{"reassoc"}})
+def lanes(x, s, e, ident):
+    r = x[s:e]
+    acc = ident
+    for i in range(r.shape[0]):
+        acc = {comb_r}
+    return acc
+'''
+
+
+def _replace_lanes(src: str, new: str) -> str:
+    start = src.index("@njit(**_SER)\ndef lanes(")
+    end = src.index("@njit(**_SER)\ndef blocked(")
+    return src[:start] + new.lstrip("\n") + "\n\n" + src[end:]
+
+
 def reduce_source(key: str) -> str:
-    """Source for ``key`` = ``<op>`` or ``<op>_h`` (float16 bits)."""
+    """Source for ``key`` = ``<op>``, ``<op>_h`` (float16 bits) or ``max/min_f32/f64``."""
     op, _, half = key.partition("_")
+    if half in _KEY_TYPES:
+        base = reduce_source(op)
+        kt = _KEY_TYPES[half]
+        body = _KEYED.format(cmp=">" if op == "max" else "<",
+                             start=kt["lo"] if op == "max" else kt["hi"], **kt)
+        base = base.replace("from nigiri.backends.numba._half import h2f, f2h",
+                            "from nigiri.backends.numba._half import h2f, f2h\n"
+                            "from nigiri.backends.numba import vecmath as V")
+        return _replace_lanes(base, body)
+    if half == "r":  # reassociating sum/prod lanes for float32/float64/complex
+        base = reduce_source(op)
+        sym = "+" if op == "sum" else "*"
+        return _replace_lanes(base, _REASSOC.format(comb_r=f"acc {sym} r[i]"))
     comb, init = _COMBINE[op]
 
     def ld(ref: str) -> str:

@@ -17,7 +17,7 @@ from numba import njit, prange
 from ...arrays.optable import OPS
 from ._codegen import kernel_module, kind_of
 from ._half import f2h
-from ._layout import PAR_MIN, fold3
+from ._layout import fold3, par
 
 __all__ = ["unary", "binary", "where", "cast_into", "fill", "iota"]
 
@@ -53,7 +53,7 @@ def _bits(a: Any) -> Any:
 
 
 def _kernel(mod: Any, kind: str, pat: str, n: int) -> Any:
-    return getattr(mod, f"k_{kind}_{pat}_p" if n >= PAR_MIN else f"k_{kind}_{pat}")
+    return getattr(mod, f"k_{kind}_{pat}_p" if par(n) else f"k_{kind}_{pat}")
 
 
 def unary(op: str, x: np.ndarray) -> np.ndarray:
@@ -147,10 +147,10 @@ def where(cond: Any, x1: Any, x2: Any) -> np.ndarray:
     ob = _bits(out)
     if (c.shape == a.shape == b.shape == shape and c.flags.c_contiguous
             and a.flags.c_contiguous and b.flags.c_contiguous):
-        k1 = _where1_p if n >= PAR_MIN else _where1
+        k1 = _where1_p if par(n) else _where1
         k1(c.reshape(-1), a.reshape(-1), b.reshape(-1), ob.reshape(-1))
         return out
-    k3 = _where3_p if n >= PAR_MIN else _where3
+    k3 = _where3_p if par(n) else _where3
     for cv, av, bv, ov in fold3([c, a, b, ob], shape):
         k3(cv, av, bv, ov)
     return out
@@ -183,11 +183,11 @@ def cast_into(dst: np.ndarray, src: Any) -> None:
     variant = _cast_variant(src.dtype, dst.dtype)
     mod = kernel_module("cast")
     sb, db = _bits(src), _bits(dst)
-    par = "_p" if n >= PAR_MIN else ""
+    sfx = "_p" if par(n) else ""
     if src.shape == dst.shape and src.flags.c_contiguous and dst.flags.c_contiguous:
-        getattr(mod, f"k_{variant}_v{par}")(sb.reshape(-1), db.reshape(-1))
+        getattr(mod, f"k_{variant}_v{sfx}")(sb.reshape(-1), db.reshape(-1))
         return
-    k = getattr(mod, f"k_{variant}_g{par}")
+    k = getattr(mod, f"k_{variant}_g{sfx}")
     for sv, dv in fold3([sb, db], dst.shape):
         k(sv, dv)
 
@@ -221,7 +221,7 @@ def fill(shape: tuple[int, ...], value: Any, dtype: np.dtype) -> np.ndarray:
     out = np.empty(shape, dtype)
     if out.size:
         v = np.asarray(value, dtype)[()]
-        (_fill_p if out.size >= PAR_MIN else _fill)(_bits(out).reshape(-1), _bits(v))
+        (_fill_p if par(out.size) else _fill)(_bits(out).reshape(-1), _bits(v))
     return out
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
-from ._layout import PAR_MIN
+from ._layout import par
 from .elementwise import _bits, cast_into
 from .reductions import contiguous
 
@@ -77,7 +77,7 @@ def gather(x: np.ndarray, indices: tuple[Any, ...]) -> np.ndarray:
         return out
     xc = contiguous(_bits(x)).reshape(math.prod(x.shape[:k]), math.prod(tail))
     o2 = _bits(out).reshape(rows.shape[0], math.prod(tail))
-    (_gather_p if out.size >= PAR_MIN else _gather)(xc, rows, o2)
+    (_gather_p if par(out.size) else _gather)(xc, rows, o2)
     return out
 
 

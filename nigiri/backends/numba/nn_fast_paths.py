@@ -31,11 +31,48 @@ _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 # ------------------------------------------------------------- softmax family
 @njit(cache=True, nogil=True, error_model="numpy")
 def _row_max(r):  # pragma: no cover - compiled
-    m = r[0]
-    for i in range(1, r.shape[0]):
+    """Maximum of a row, NaN propagating; eight independent lanes so it vectorises."""
+    n = r.shape[0]
+    acc = np.full(8, r[0])
+    i = 0
+    while i + 8 <= n:
+        for k in range(8):
+            v = r[i + k]
+            a = acc[k]
+            acc[k] = v if ((v > a) | (v != v)) else a
+        i += 8
+    m = acc[0]
+    for k in range(1, 8):
+        a = acc[k]
+        m = a if ((a > m) | (a != a)) else m
+    while i < n:
         v = r[i]
-        m = v if (v > m or v != v) and m == m else m
+        m = v if ((v > m) | (v != v)) else m
+        i += 1
     return m
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _row_sum(r):  # pragma: no cover - compiled
+    """float64 sum of a row in eight lanes (vectorises without reassociation)."""
+    n = r.shape[0]
+    acc = np.zeros(8, np.float64)
+    i = 0
+    while i + 8 <= n:
+        for k in range(8):
+            acc[k] += r[i + k]
+        i += 8
+    s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+    while i < n:
+        s += r[i]
+        i += 1
+    return s
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _exp_shift(r, m, o):  # pragma: no cover - compiled
+    for i in range(r.shape[0]):
+        o[i] = fexp(r[i] - m)
 
 
 @njit(cache=True, nogil=True, error_model="numpy", parallel=True)
@@ -44,13 +81,10 @@ def _softmax_rows(x, out):  # pragma: no cover - compiled
         r = x[p]
         o = out[p]
         m = _row_max(r)  # NaN rows and all -inf rows give NaN, as the composite does
-        s = 0.0
+        _exp_shift(r, m, o)
+        inv = 1.0 / _row_sum(o)
         for i in range(r.shape[0]):
-            e = fexp(r[i] - m)
-            o[i] = e
-            s += e
-        for i in range(r.shape[0]):
-            o[i] = o[i] / s
+            o[i] = o[i] * inv
 
 
 @njit(cache=True, nogil=True, error_model="numpy", parallel=True)
@@ -61,10 +95,9 @@ def _lse_rows(x, out):  # pragma: no cover - compiled
         if np.isinf(m) or m != m:
             out[p] = m
             continue
-        s = 0.0
-        for i in range(r.shape[0]):
-            s += fexp(r[i] - m)
-        out[p] = m + np.log(s)
+        tmp = np.empty(r.shape[0], r.dtype)
+        _exp_shift(r, m, tmp)
+        out[p] = m + np.log(_row_sum(tmp))
 
 
 def _rows_of(x: np.ndarray, axis: int) -> tuple[np.ndarray, list[int]]:
@@ -106,13 +139,11 @@ def _xent_fwd(x, labels, ignore, loss, probs):  # pragma: no cover - compiled
         r = x[p]
         o = probs[p]
         m = _row_max(r)
-        s = 0.0
+        _exp_shift(r, m, o)
+        s = _row_sum(o)
+        inv = 1.0 / s
         for i in range(r.shape[0]):
-            e = fexp(r[i] - m)
-            o[i] = e
-            s += e
-        for i in range(r.shape[0]):
-            o[i] = o[i] / s
+            o[i] = o[i] * inv
         lab = labels[p]
         if lab == ignore:
             loss[p] = 0

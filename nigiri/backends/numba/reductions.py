@@ -15,7 +15,7 @@ import numpy as np
 import numba
 
 from ._codegen import kernel_module
-from ._layout import PAR_MIN
+from ._layout import par
 from ._reduce_gen import arg_source, reduce_source
 from .elementwise import _bits, cast_into
 
@@ -81,10 +81,18 @@ def reduce(op: str, x: np.ndarray, axes: tuple[int, ...], keepdims: bool,
         cast_into(out, np.asarray(_IDENT[op], dtype))  # empty sum/prod/any/all: identity
         return out.reshape(out_shape)
     half = dtype == _F16
-    mod = kernel_module(op + ("_h" if half else ""), reduce_source, prefix="red")
+    suffix = "_h" if half else ""
+    if dtype.kind == "f" and not half:
+        if op in ("max", "min"):
+            suffix = "_f32" if dtype.itemsize == 4 else "_f64"
+        elif op in ("sum", "prod"):
+            suffix = "_r"
+    elif dtype.kind == "c" and op in ("sum", "prod"):
+        suffix = "_r"
+    mod = kernel_module(op + suffix, reduce_source, prefix="red")
     ident = np.float32(_IDENT.get(op, 0)) if half else np.asarray(_IDENT.get(op, 0), dtype)[()]
     xb, ob = _bits(x3), _bits(out)
-    big = x3.size >= PAR_MIN
+    big = par(x3.size)
     if post == 1:
         x2 = xb.reshape(pre, n)
         if pre == 1 and big:
@@ -103,7 +111,7 @@ def arg_reduce(op: str, x: np.ndarray, axis: int | None, keepdims: bool) -> np.n
     if axis is None:
         flat = contiguous(xb).reshape(-1)
         n = flat.shape[0]
-        idx = mod.full_p(flat, _nchunks(n)) if n >= PAR_MIN else mod.arg(flat, 0, n)
+        idx = mod.full_p(flat, _nchunks(n)) if par(n) else mod.arg(flat, 0, n)
         out = np.asarray(idx, np.int64)
         return out.reshape((1,) * x.ndim) if keepdims else out
     nd = x.ndim
@@ -113,7 +121,7 @@ def arg_reduce(op: str, x: np.ndarray, axis: int | None, keepdims: bool) -> np.n
     x2 = xt.reshape(-1, x.shape[axis])
     out = np.empty(x2.shape[0], np.int64)
     if out.size:
-        (mod.rows_p if x2.size >= PAR_MIN and x2.shape[0] > 1 else mod.rows)(x2, out)
+        (mod.rows_p if par(x2.size) and x2.shape[0] > 1 else mod.rows)(x2, out)
     if keepdims:
         return out.reshape(tuple(1 if d == axis else x.shape[d] for d in range(nd)))
     return out.reshape(kept)

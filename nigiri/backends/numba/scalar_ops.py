@@ -141,12 +141,12 @@ def csign(a):  # pragma: no cover - compiled
 
 @njit(cache=True)
 def fmaximum(a, b):  # pragma: no cover - compiled
-    return a if (a > b or a != a) else b
+    return a if ((a > b) | (a != a)) else b
 
 
 @njit(cache=True)
 def fminimum(a, b):  # pragma: no cover - compiled
-    return a if (a < b or a != a) else b
+    return a if ((a < b) | (a != a)) else b
 
 
 @njit(cache=True)

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ._codegen import kernel_module
-from ._layout import PAR_MIN
+from ._layout import par
 from .elementwise import _bits, cast_into
 from .reductions import contiguous
 
@@ -82,5 +82,5 @@ def cumulative(op: str, x: np.ndarray, axis: int, dtype: np.dtype) -> np.ndarray
     shape = x.shape
     x3 = x.reshape(math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:]))
     mod = kernel_module(op + ("_h" if dtype == _F16 else ""), _source, prefix="scan")
-    (mod.scan_p if out.size >= PAR_MIN else mod.scan)(_bits(x3), _bits(out).reshape(x3.shape))
+    (mod.scan_p if par(out.size) else mod.scan)(_bits(x3), _bits(out).reshape(x3.shape))
     return out

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
-from ._layout import PAR_MIN
+from ._layout import par
 from .elementwise import _bits, cast_into
 from .reductions import contiguous
 
@@ -122,7 +122,7 @@ def _argsort2(x2: np.ndarray, descending: bool) -> np.ndarray:
         cast_into(keys, x2)
     idx = np.empty(x2.shape, np.int64)
     if idx.size:
-        big = idx.size >= PAR_MIN and x2.shape[0] > 1
+        big = par(idx.size) and x2.shape[0] > 1
         (_argsort_rows_p if big else _argsort_rows)(keys, idx, descending)
     return idx
 
