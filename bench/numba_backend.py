@@ -105,22 +105,31 @@ def conv2d_numpy(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
 def run_tasks(quick: bool) -> list[dict[str, Any]]:
     budget, trials = (0.05, 3) if quick else (0.3, 7)
     rng = np.random.default_rng(0)
+    import numba
+
     nb = registry.get_device("numba")
+    threads = numba.get_num_threads()
     rows: list[dict[str, Any]] = []
 
     def row(task: str, numpy_fn: Callable, numba_fn: Callable, how: str,
             check: Callable[[], float] | None = None) -> None:
         npm, npmin = timeit(numpy_fn, budget, trials)
         nbm, nbmin = timeit(numba_fn, budget, trials)
+        numba.set_num_threads(1)
+        try:
+            n1m, n1min = timeit(numba_fn, budget, trials)
+        finally:
+            numba.set_num_threads(threads)
         rec = {"task": task, "numba_path": how, "numpy_ms": round(npm, 4),
                "numpy_min_ms": round(npmin, 4), "numba_ms": round(nbm, 4),
                "numba_min_ms": round(nbmin, 4), "speedup": round(npm / nbm, 3),
-               "speedup_min": round(npmin / nbmin, 3)}
+               "speedup_min": round(npmin / nbmin, 3), "numba_1thread_ms": round(n1m, 4),
+               "numba_1thread_min_ms": round(n1min, 4), "speedup_1thread": round(npm / n1m, 3)}
         if check is not None:
             rec["max_abs_diff"] = check()
         rows.append(rec)
         print(f"{task:38s} numpy {npm:9.3f} ms  numba {nbm:9.3f} ms  x{npm / nbm:5.2f}"
-              f"  ({how})", flush=True)
+              f"  1 thread {n1m:9.3f} ms x{npm / n1m:5.2f} ({how})", flush=True)
 
     def diff(a: Any, b: Any) -> float:
         return float(np.max(np.abs(ng.to_numpy(a).astype(np.float64)
@@ -239,13 +248,15 @@ def main() -> None:
         + ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
         + f". Load average at start {load_start}, at end {meta['load_end']}.",
         "",
-        "| task | numpy ms (median / min) | numba ms (median / min) | speedup (median / min) | numba path |",
-        "|---|---|---|---|---|",
+        f"| task | numpy ms (median / min) | numba {meta['numba_threads']} threads ms "
+        "(median / min) | speedup | numba 1 thread ms (median / min) | speedup | numba path |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(f"| {r['task']} | {r['numpy_ms']:.3f} / {r['numpy_min_ms']:.3f} | "
-                     f"{r['numba_ms']:.3f} / {r['numba_min_ms']:.3f} | "
-                     f"{r['speedup']:.2f}x / {r['speedup_min']:.2f}x | {r['numba_path']} |")
+                     f"{r['numba_ms']:.3f} / {r['numba_min_ms']:.3f} | {r['speedup']:.2f}x | "
+                     f"{r['numba_1thread_ms']:.3f} / {r['numba_1thread_min_ms']:.3f} | "
+                     f"{r['speedup_1thread']:.2f}x | {r['numba_path']} |")
     if latency:
         lines += ["", "First call in a fresh process (seconds; includes compiling or loading "
                   "every kernel the call needs):", "", "| kernel | cold cache | warm cache |",

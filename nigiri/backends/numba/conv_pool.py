@@ -101,7 +101,7 @@ def _gemm_acc(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
 
 @njit(cache=True, nogil=True, parallel=True)
 def _scatter_y(res, b, has_bias, n0, n1, o0, y):  # pragma: no cover - compiled
-    og = res.shape[0]
+    og = res.shape[1]
     howo = y.shape[2] * y.shape[3]
     wo = y.shape[3]
     for t in prange((n1 - n0) * og):
@@ -109,7 +109,7 @@ def _scatter_y(res, b, has_bias, n0, n1, o0, y):  # pragma: no cover - compiled
         o = t - nn * og
         bias = b[o0 + o] if has_bias else 0
         for q in range(howo):
-            y[n0 + nn, o0 + o, q // wo, q % wo] = res[o, nn * howo + q] + bias
+            y[n0 + nn, o0 + o, q // wo, q % wo] = res[nn * howo + q, o] + bias
 
 
 def _chunk(n: int, k: int, howo: int, itemsize: int) -> int:
@@ -140,7 +140,7 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride: A
         for g in range(groups):
             _im2col(x, n0, n1, g * cg, cg, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, cols)
             wg = w[g * og:(g + 1) * og].reshape(og, k)
-            res = _gemm(wg, cols)
+            res = _gemm(cols.T, wg.T)  # (samples*Ho*Wo, O/g): the tall GEMM BLAS threads best
             _scatter_y(res, bias, b is not None, n0, n1, g * og, y)
     return y
 
