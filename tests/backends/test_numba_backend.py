@@ -300,3 +300,26 @@ def test_through_the_array_api():
 
 def test_complex_dtypes_listed():
     assert all(d.kind == "c" for d in COMPLEX)
+
+
+@pytest.mark.parametrize("dtype", ALL, ids=str)
+def test_where(dtype):
+    a = data(RNG, dtype, (5, 6))
+    b = data(RNG, dtype, (5, 6))
+    c = RNG.integers(0, 2, (5, 6)).astype(bool)
+    assert_same(NB.where(c, a, b), REF.where(c, a, b), what="contiguous")
+    assert_same(NB.where(c.T, a.T[::-1], b.T), REF.where(c.T, a.T[::-1], b.T), what="strided")
+    assert_same(NB.where(c[:, :1], a[0], b[1, 2]), REF.where(c[:, :1], a[0], b[1, 2]),
+                what="broadcast and scalar")
+    assert_same(NB.where(c[:0], a[:0], b[:0]), REF.where(c[:0], a[:0], b[:0]), what="empty")
+
+
+def test_dlpack_and_host_transfers():
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    assert NB.from_host(x, copy=False) is x
+    y = NB.from_host(x, copy=True)
+    assert not np.shares_memory(x, y) and np.array_equal(x, y)
+    assert NB.to_host(y) is y
+    z = NB.from_dlpack(np.ascontiguousarray(x))
+    assert np.array_equal(z, x) and NB.dlpack_device(z) == (1, 0)
+    NB.synchronize()

@@ -75,11 +75,12 @@ class NumbaBackend(Backend):
 
         from ._codegen import kernel_dir
 
-        return {"device": self.device_name, "kind": "cpu",
-                "name": platform.processor() or platform.machine(),
+        return {"device": self.device_name, "kind": "cpu", "name": _cpu_name(),
                 "threads": numba.get_num_threads(),
                 "threading_layer": _threading_layer(),
-                "kernel_cache": kernel_dir(), "cpus": os.cpu_count()}
+                "kernel_cache": kernel_dir(), "cpus": os.cpu_count(),
+                "matmul": "BLAS (Numba np.dot, SciPy)" if _mm.have_blas()
+                else "loop kernels (SciPy missing: no BLAS for Numba)"}
 
     # allocation and transfer --------------------------------------------------
     def empty(self, shape, dtype):
@@ -206,6 +207,17 @@ class NumbaBackend(Backend):
 
     def from_dlpack(self, obj):
         return np.from_dlpack(obj)
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip() + " (Numba CPU kernels)"
+    except OSError:
+        pass
+    return (platform.processor() or platform.machine()) + " (Numba CPU kernels)"
 
 
 def _threading_layer() -> str:

@@ -71,6 +71,22 @@ def _loops_half(a, b, ia, ib, out):  # pragma: no cover - compiled
             out[t, i, j] = f2h(acc[j])
 
 
+_HAVE_BLAS: bool | None = None
+
+
+def have_blas() -> bool:
+    """Numba's ``np.dot`` needs SciPy's BLAS bindings; without SciPy the float
+    matmul runs on the loop kernel instead (correct, slower)."""
+    global _HAVE_BLAS
+    if _HAVE_BLAS is None:
+        try:
+            import scipy.linalg.cython_blas  # noqa: F401
+            _HAVE_BLAS = True
+        except ImportError:
+            _HAVE_BLAS = False
+    return _HAVE_BLAS
+
+
 def matmul(x1: np.ndarray, x2: np.ndarray) -> np.ndarray:
     """NumPy ``matmul`` semantics for ndim >= 2 with broadcasting batch axes."""
     m, k = x1.shape[-2:]
@@ -89,7 +105,7 @@ def matmul(x1: np.ndarray, x2: np.ndarray) -> np.ndarray:
     ib = np.broadcast_to(np.arange(b.shape[0]).reshape(x2.shape[:-2]), batch).reshape(-1)
     o3 = _bits(out).reshape(nb, m, n)
     kind = x1.dtype.kind
-    if kind in "fc" and x1.dtype != _F16:
+    if kind in "fc" and x1.dtype != _F16 and have_blas():
         _blas(a, b, np.ascontiguousarray(ia), np.ascontiguousarray(ib), o3)
     elif x1.dtype == _F16:
         _loops_half(a, b, np.ascontiguousarray(ia), np.ascontiguousarray(ib), o3)
