@@ -18,7 +18,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the helpers be
 from _numba_helpers import ALL, assert_same, data  # noqa: E402
 
 NB = get_device("numba")
-CORE = ("bool", "int32", "uint8", "float16", "float32", "float64", "complex64")
+# strided/broadcast (3-d) kernels: one dtype per kind (the expression, which depends
+# only on the kind, is checked on every dtype through the contiguous kernels);
+# scalar-operand kernels: float32, int32 and bool. Keeps the cold compile bounded.
+STRIDED = ("bool", "int32", "uint16", "float16", "float32", "complex64")
+SCALAR = ("bool", "int32", "float32")
 REF = get_device("numpy")
 
 
@@ -50,8 +54,9 @@ def test_unary(op, dtype):
     x = data(rng, dtype, (7, 9), OPS[op].domain)
     u = _ulps(op, dtype)
     assert_same(NB.unary(op, x), _ref(REF.unary, op, x), u, f"{op} contiguous")
-    xt = x.T[::-1]  # transposed, negative stride
-    assert_same(NB.unary(op, xt), _ref(REF.unary, op, xt), u, f"{op} strided")
+    if dtype.name in STRIDED:
+        xt = x.T[::-1]  # transposed, negative stride
+        assert_same(NB.unary(op, xt), _ref(REF.unary, op, xt), u, f"{op} strided")
     for shp in ((), (0, 3)):
         z = data(rng, dtype, shp, OPS[op].domain)
         assert_same(NB.unary(op, z), _ref(REF.unary, op, z), u, f"{op} {shp}")
@@ -69,10 +74,11 @@ def test_binary(op, dtype):
         assert_same(NB.binary(op, x1, x2), _ref(REF.binary, op, x1, x2), u, f"{op} {what}")
 
     check(a, b, "contiguous")
-    check(a[:, ::-2], b.T.T[:, 1::2], "strided")
-    check(a[:, :1], b[0], "broadcast")
     check(a[0, 0].reshape(()), b[0, 0].reshape(()), "0-d")
     check(a[:0], b[:0], "empty")
-    if dtype.name in CORE:  # scalar kernels: every op on the common dtypes
+    if dtype.name in STRIDED:
+        check(a[:, ::-2], b.T.T[:, 1::2], "strided")
+        check(a[:, :1], b[0], "broadcast")
+    if dtype.name in SCALAR:
         check(a, b[2, 3], "array-scalar")
         check(a[1, 2], b, "scalar-array")

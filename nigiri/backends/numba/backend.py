@@ -6,6 +6,12 @@ primitive runs a Numba kernel (``cache=True``, compiled lazily per dtype on firs
 parallel with ``prange`` for large arrays). Matmul uses BLAS through Numba's
 ``np.dot`` for float32/64 and complex. Linear-algebra decompositions are left to the
 array layer's counted host path (``capabilities.host_linalg``).
+
+Threads: kernels over at least ``_layout.PAR_MIN`` elements run in parallel on
+Numba's thread pool (``NUMBA_NUM_THREADS``, ``numba.set_num_threads``); with one
+thread the serial kernels run instead. On an oversubscribed machine fork-join
+parallelism stalls on descheduled workers (the benchmark measured 10-30x slowdowns
+at load 7 on 2 cores), so there set ``NUMBA_NUM_THREADS=1``.
 """
 
 from __future__ import annotations
