@@ -250,16 +250,29 @@ def _source_hash() -> str:
 
 
 _HASH: str | None = None
+_DIR: str | None = None
 
 
 def kernel_dir() -> str:
-    """Folder holding the generated kernel modules (and Numba's cache beside them)."""
+    """Folder holding the generated kernel modules (and Numba's cache beside them):
+    ``<NIGIRI_CACHE_DIR or the user cache>/numba/kernels-<hash>``, or a folder under
+    the system temp dir when that one cannot be created."""
     from ..._config import cache_dir
 
-    global _HASH
+    global _HASH, _DIR
+    if _DIR is not None:
+        return _DIR
     if _HASH is None:
         _HASH = _source_hash()
-    return os.path.join(cache_dir(), "numba", f"kernels-{_HASH}")
+    folder = os.path.join(cache_dir(), "numba", f"kernels-{_HASH}")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        folder = os.path.join(tempfile.gettempdir(), f"nigiri-numba-{getattr(os, 'getuid', lambda: 0)()}",
+                              f"kernels-{_HASH}")
+        os.makedirs(folder, exist_ok=True)
+    _DIR = folder
+    return folder
 
 
 def kernel_module(op: str, source: Callable[[str], str] | None = None,
