@@ -46,7 +46,8 @@ def cmd_backends(args: argparse.Namespace) -> int:
                     extra.append("unsupported: " + ", ".join(caps["unsupported"]))
                 name = d.get("name", "")
                 kind = d.get("kind", "")
-                print(f"  {d['device']:<10} {kind:<4} {name}")
+                platform = f" [{d['platform']}]" if d.get("platform") else ""
+                print(f"  {d['device']:<10} {kind:<4} {name}{platform}")
                 print(f"             dtypes+: {', '.join(flags) or 'none'}; memory "
                       f"{_fmt_bytes(caps.get('memory_bytes'))}, max buffer "
                       f"{_fmt_bytes(caps.get('max_buffer_bytes'))}"

@@ -283,7 +283,7 @@ def setitem(x: Array, key: Any, value: Any) -> None:
     vshape = tuple(getattr(val, "shape", ()))
     if broadcast_shapes(vshape, tuple(natural), fn=fn) != tuple(natural):
         raise ValueError(f"{fn}: value of shape {vshape} cannot be broadcast to {tuple(natural)}")
-    if not hasattr(val, "shape"):
+    if not hasattr(val, "shape") or isinstance(val, np.generic):  # a scalar value
         vbuf = be.full(tuple(natural), val, x.dtype)
     else:
         vbuf = be.copy(be.broadcast_to(val, tuple(natural)))

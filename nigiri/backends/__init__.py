@@ -198,6 +198,19 @@ def get_device(spec: str) -> Any:
             )
         dev = cls(index)
         _devices[(name, index)] = dev
+    if name != "numpy":
+        from .._config import check_enabled
+
+        if check_enabled():  # NIGIRI_CHECK=1: the probe gates the device's first use
+            reason = _probe(dev)
+            if reason is not None:
+                with _lock:
+                    if _devices.get((name, index)) is dev:
+                        del _devices[(name, index)]
+                raise BackendUnavailableError(
+                    f"device {dev.device_name} failed the conformance probe "
+                    f"(NIGIRI_CHECK=1): {reason}"
+                )
     return dev
 
 
@@ -233,7 +246,11 @@ def auto_device() -> Any:
         for index in range(count):
             if kind is not None and kinds[index] != kind:
                 continue
-            dev = get_device(f"{name}:{index}")
+            try:
+                dev = get_device(f"{name}:{index}")
+            except BackendUnavailableError as exc:  # NIGIRI_CHECK=1 probe failure
+                warnings.warn(f"nigiri: auto selection skips {name}:{index}: {exc}", stacklevel=3)
+                continue
             reason = _probe(dev) if name != "numpy" else None
             if reason is None:
                 return dev

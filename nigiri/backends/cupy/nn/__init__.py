@@ -94,15 +94,19 @@ def register(backend: Any) -> list[str]:
         return _down(pool.backward(dy, x, argmax, _kind(kind), k, s, pair(padding, "padding"),
                                    bool(ceil_mode)), dt)
 
+    def _ignore(value):
+        # None means no label is ignored: a sentinel no int64 label equals
+        return -(2**63) if value is None else int(value)
+
     def softmax_xent_forward(logits, labels, ignore_index=-100):
         dt = logits.dtype
         (logits,) = _up(logits)
-        return _down(loss_optim.xent_forward(logits, labels, int(ignore_index)), dt)
+        return _down(loss_optim.xent_forward(logits, labels, _ignore(ignore_index)), dt)
 
     def softmax_xent_backward(probs, labels, dloss, ignore_index=-100):
         dt = probs.dtype
         probs, dloss = _up(probs, dloss)
-        return _down(loss_optim.xent_backward(probs, labels, dloss, int(ignore_index)), dt)
+        return _down(loss_optim.xent_backward(probs, labels, dloss, _ignore(ignore_index)), dt)
 
     def batchnorm_forward(x, gamma, beta, running_mean, running_var, momentum=0.1,
                           eps=1e-5, training=True):

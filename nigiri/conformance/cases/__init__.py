@@ -1,0 +1,1 @@
+"""Case generators: each module exposes ``cases() -> Iterator[Case]``."""

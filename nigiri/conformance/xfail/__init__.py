@@ -1,0 +1,1 @@
+"""Known-failure lists, one ``<backend>.txt`` per backend family (package data)."""
