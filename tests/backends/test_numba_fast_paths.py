@@ -261,3 +261,14 @@ def test_chain5_and_capabilities():
     t = (x.astype(np.float64) * 0.5 + y) - 0.25
     _close(got, np.log(np.exp(-t * t) + 0.5), 1e-6, 1e-6)
     assert {"conv2d_forward", "softmax", "adam_update"} <= NB.capabilities.fast_paths
+
+
+def test_xent_ignore_index_none():
+    x = RNG.standard_normal((4, 3)).astype(F32)
+    labels = np.array([0, 2, 1, 2])
+    loss, probs = NB.fast_path("softmax_xent_forward")(x, labels, None)
+    x64 = x.astype(np.float64)
+    ref = np.log(np.exp(x64).sum(1)) - x64[np.arange(4), labels]
+    _close(loss, ref, 1e-5, 1e-5)
+    d = NB.fast_path("softmax_xent_backward")(probs, labels, np.ones(4, F32), None)
+    assert np.all(d[np.arange(4), labels] < 0)

@@ -165,6 +165,9 @@ def _xent_bwd(probs, labels, dloss, ignore, dx):  # pragma: no cover - compiled
         dx[p, lab] = (probs[p, lab] - 1) * g
 
 
+_NO_LABEL = -(2 ** 63)  # ignore_index=None: no label is ignored
+
+
 def _check_labels(labels: np.ndarray, n: int, k: int, ignore_index: int) -> np.ndarray:
     lab = contiguous(labels).astype(np.int64, copy=False).reshape(-1)
     if lab.shape[0] != n:
@@ -177,8 +180,10 @@ def _check_labels(labels: np.ndarray, n: int, k: int, ignore_index: int) -> np.n
 
 
 def softmax_xent_forward(logits: np.ndarray, labels: np.ndarray,
-                         ignore_index: int = -100) -> tuple[np.ndarray, np.ndarray]:
-    """(loss[N], probs[N, K]); loss is 0 where ``labels == ignore_index``."""
+                         ignore_index: int | None = -100) -> tuple[np.ndarray, np.ndarray]:
+    """(loss[N], probs[N, K]); loss is 0 where ``labels == ignore_index`` (None:
+    no label is ignored)."""
+    ignore_index = _NO_LABEL if ignore_index is None else int(ignore_index)
     x = contiguous(logits)
     n, k = x.shape
     lab = _check_labels(labels, n, k, ignore_index)
@@ -190,8 +195,9 @@ def softmax_xent_forward(logits: np.ndarray, labels: np.ndarray,
 
 
 def softmax_xent_backward(probs: np.ndarray, labels: np.ndarray, dloss: np.ndarray,
-                          ignore_index: int = -100) -> np.ndarray:
+                          ignore_index: int | None = -100) -> np.ndarray:
     """dlogits = (probs - onehot(labels)) * dloss[:, None]; 0 on ignored rows."""
+    ignore_index = _NO_LABEL if ignore_index is None else int(ignore_index)
     p = contiguous(probs)
     n, k = p.shape
     lab = _check_labels(labels, n, k, ignore_index)
