@@ -102,6 +102,8 @@ del _name
 EXPR["tanh"]["c"] = "S.ctanh(np.complex128(a))"
 EXPR["pow"]["c"] = "S.cpow(a, b)"
 EXPR["nextafter"]["h"] = "S.hnextafter(a, b)"  # on the raw bits (see _RAW)
+EXPR["maximum"]["h"] = "S.hmaximum(a, b)"  # NumPy's float16 loops order signed zeros
+EXPR["minimum"]["h"] = "S.hminimum(a, b)"  # differently from its float32 SIMD loops
 EXPR["expm1"]["c"] = "S.cexpm1(np.complex128(a))"
 EXPR["log1p"]["c"] = "S.clog1p(np.complex128(a))"
 # float32 exp/log: vectorisable versions (vecmath) instead of scalar libm calls

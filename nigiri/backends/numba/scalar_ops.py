@@ -304,9 +304,20 @@ def hnextafter(a, b):  # pragma: no cover - compiled
         return np.uint16(ib)
     fa, fb = h2f(np.uint16(ia)), h2f(np.uint16(ib))
     if fa == fb:
-        return np.uint16(ib)
+        return np.uint16(ia)  # NumPy's npy_half_nextafter returns x when x == y
     if (ia & 0x7FFF) == 0:
         return np.uint16((ib & 0x8000) | 1)
     if (fa < fb) == (fa > 0):
         return np.uint16(ia + 1)
     return np.uint16(ia - 1)
+
+
+@njit(cache=True)
+def hmaximum(a, b):  # pragma: no cover - compiled
+    """NumPy's float16 maximum: a >= b (or a NaN) keeps a."""
+    return a if ((a >= b) | (a != a)) else b
+
+
+@njit(cache=True)
+def hminimum(a, b):  # pragma: no cover - compiled
+    return a if ((a <= b) | (a != a)) else b

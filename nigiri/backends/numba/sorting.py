@@ -9,6 +9,7 @@ order (NaN first). Rows sort in parallel. float16 keys are decoded to float32 fi
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -133,7 +134,7 @@ def argsort(be: Any, x: np.ndarray, axis: int, descending: bool) -> np.ndarray:
     if x.ndim == 0:
         return np.zeros((), np.int64)
     xt, order = _rows(x, axis)
-    idx = _argsort2(xt.reshape(-1, x.shape[axis]), descending)
+    idx = _argsort2(xt.reshape(math.prod(xt.shape[:-1]), x.shape[axis]), descending)
     return _back(idx.reshape(xt.shape), order)
 
 
@@ -145,7 +146,7 @@ def sort(be: Any, x: np.ndarray, axis: int, descending: bool) -> np.ndarray:
         cast_into(out, x)
         return out
     xt, order = _rows(x, axis)
-    x2 = xt.reshape(-1, x.shape[axis])
+    x2 = xt.reshape(math.prod(xt.shape[:-1]), x.shape[axis])
     idx = _argsort2(x2, descending)
     out = np.empty(x2.shape, x.dtype)
     if out.size:
