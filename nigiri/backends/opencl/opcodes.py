@@ -60,6 +60,13 @@ def unary_expr(op: str, dtype: np.dtype) -> tuple[str, str]:
     k = kind(dtype)
     c = COMPUTE[key(dtype)]
     if k == "f":
+        if op == "tanh":
+            # Beyond these |a| the correctly rounded tanh is exactly +-1 (1 - tanh(a) <
+            # half an ULP of 1), as NumPy returns; PoCL's builtin returns 1 - ULP there,
+            # which turns 1 - tanh(a)**2 (the tanh gradient) from 0 into 1.2e-7.
+            # sign() is +-1 on that branch (no NaN or 0 reaches it) and valid on vectors.
+            t = "19.07" if c == "double" else "9.02f"
+            return "", f"(fabs(a) >= {t} ? sign(a) : tanh(a))"
         if op in _FLOAT_FUNCS:
             return "", f"{_FLOAT_FUNCS[op]}(a)"
         table = {
