@@ -144,7 +144,8 @@ class OpenCLBackend(Backend):
         return out
 
     def from_host(self, array, copy):
-        host = np.ascontiguousarray(array)
+        # np.ascontiguousarray would turn a 0-d array into shape (1,): keep the shape
+        host = np.asarray(array, order="C")
         out = self._alloc(host.shape, host.dtype)
         if host.size:
             self.rt.cl.enqueue_copy(self.rt.queue, out.base, host)

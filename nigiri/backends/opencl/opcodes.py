@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .cltypes import BITS, COMPUTE, STORAGE, UNSIGNED, WIDE, key, kind
+from .ddmath import DD_HELPERS
 
 __all__ = ["unary_expr", "binary_expr", "result_dtype", "vectorizable", "VECTORIZABLE"]
 
@@ -60,6 +61,13 @@ def unary_expr(op: str, dtype: np.dtype) -> tuple[str, str]:
     k = kind(dtype)
     c = COMPUTE[key(dtype)]
     if k == "f":
+        if op == "tanh":
+            # Beyond these |a| the correctly rounded tanh is exactly +-1 (1 - tanh(a) <
+            # half an ULP of 1), as NumPy returns; PoCL's builtin returns 1 - ULP there,
+            # which turns 1 - tanh(a)**2 (the tanh gradient) from 0 into 1.2e-7.
+            # sign() is +-1 on that branch (no NaN or 0 reaches it) and valid on vectors.
+            t = "19.07" if c == "double" else "9.02f"
+            return "", f"(fabs(a) >= {t} ? sign(a) : tanh(a))"
         if op in _FLOAT_FUNCS:
             return "", f"{_FLOAT_FUNCS[op]}(a)"
         table = {
@@ -207,6 +215,25 @@ inline float nig_logaddexp_f64(float a, float b) {
 }
 """
             return helper, "nig_logaddexp_f64(a, b)"
+        if op == "logaddexp" and c == "double":
+            # exp and log1p correctly rounded in double-double (see ddmath): the
+            # device's few-ULP builtins are amplified by cancellation near 0
+            helper = DD_HELPERS + """
+inline double nig_logaddexp_double(double a, double b) {
+    if (a == b) return a + M_LN2;
+    double t = a - b;
+    if (!(t > 0) && !(t <= 0)) return t;
+    double m = t > 0 ? a : b;
+    double x = -fabs(t);
+    double l = log1p(exp(x));
+    double r = m + l;
+    /* |r| >= 16 l: ulp(r) >= 8 ulp(l), so the builtins' error is a fraction of an
+       ULP of r; only nearer cancellation needs the slower exact path */
+    if (fabs(r) >= 16.0 * l) return r;
+    return m + nig_log1p_cr(nig_exp_cr(x));
+}
+"""
+            return helper, "nig_logaddexp_double(a, b)"
         if op == "logaddexp":
             ln2 = "M_LN2" if c == "double" else "M_LN2_F"
             helper = f"""

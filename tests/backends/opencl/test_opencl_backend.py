@@ -110,6 +110,25 @@ def test_roundtrip_full_iota(be, dtype: str) -> None:
                                       np.arange(7, dtype=dtype))
 
 
+def test_zero_d_keeps_its_shape(be) -> None:
+    """A 0-d host array stays 0-d on the device (np.ascontiguousarray makes it (1,)),
+    so ops on it are 0-d and it can be written into an element view."""
+    import nigiri as ng
+
+    buf = be.from_host(np.array(5, np.int32), False)
+    assert buf.shape == () and buf.strides == () and buf.size == 1
+    assert be.to_host(buf).shape == ()
+    assert be.to_host(be.unary("negative", buf)).shape == ()
+    x = ng.asarray(np.arange(6, dtype=np.int32), device=be.device_name)
+    s = ng.asarray(np.array(-9, np.int32), device=be.device_name)
+    assert s.shape == () and (s + s).shape == ()
+    y = ng.reshape(x, (-1,))
+    y[3] = s
+    np.testing.assert_array_equal(ng.to_numpy(x), [0, 1, 2, -9, 4, 5])
+    with pytest.raises(ValueError):
+        ng.sort(s)
+
+
 def test_views_alias_like_numpy(be, ref) -> None:
     host = np.arange(60, dtype=np.float32).reshape(3, 4, 5)
     dev = be.from_host(host, True)

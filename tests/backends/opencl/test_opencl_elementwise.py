@@ -174,3 +174,37 @@ def test_logaddexp_near_cancellation(be, ref, h) -> None:
     # attainable accuracy is a few ULPs of the inputs' magnitude
     h.close_ulps(got, ref.binary("logaddexp", a, b), 4, "logaddexp near 0",
                  np.maximum(np.abs(a), np.abs(b)))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_tanh_saturates_exactly(be, ref, h, dtype: str) -> None:
+    """Where the correctly rounded tanh is +-1 the kernel gives exactly +-1 (PoCL's
+    builtin gives 1 - ULP, so the tanh gradient 1 - y*y became 1.2e-7 instead of 0),
+    on the vector path (long contiguous input) and the scalar path (strided, short)."""
+    big = 9.02 if dtype == "float32" else 19.07
+    x = np.concatenate([np.linspace(big, 200.0, 500), -np.linspace(big, 200.0, 500),
+                        np.linspace(-big, big, 1001), [np.inf, -np.inf, np.nan, 0.0, -0.0]])
+    x = x.astype(dtype)
+    for host in (x, x[::3]):
+        got = be.to_host(be.unary("tanh", be.from_host(host, True)))
+        expect = ref.unary("tanh", host)
+        sat = np.abs(host) >= big
+        np.testing.assert_array_equal(got[sat], np.sign(host[sat]))
+        h.close_ulps(got, expect, TOLERANCE_ULPS[OPS["tanh"].tol], "tanh")
+        assert np.signbit(got[host == 0]).tolist() == np.signbit(host[host == 0]).tolist()
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).nmant < 63,
+                    reason="needs an extended-precision np.longdouble for the reference")
+def test_logaddexp_float64_rounds_exp_and_log1p_correctly(be) -> None:
+    """Near cancellation (result close to 0) float64 logaddexp must equal
+    ``a + fl(log1p(fl(exp(b - a))))`` with both steps correctly rounded, as NumPy's libm
+    gives: the device builtins' few-ULP errors showed as 8 ULP on the H100."""
+    t = rng.uniform(0.0, 3.0, 20000)
+    a = -np.log1p(np.exp(-t)) * rng.uniform(0.5, 1.5, t.size)
+    b = a - t
+    got = be.to_host(be.binary("logaddexp", be.from_host(a, True), be.from_host(b, True)))
+    e = np.exp(-(a - b).astype(np.longdouble)).astype(np.float64)
+    expect = a + np.log1p(e.astype(np.longdouble)).astype(np.float64)
+    # the extended-precision reference itself misrounds a rare near-midpoint case
+    assert np.mean(got == expect) > 0.995

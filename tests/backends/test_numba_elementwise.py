@@ -1,0 +1,84 @@
+"""numba backend: every op-table op, every dtype, every layout, against numpy."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("numba")
+
+from nigiri.arrays import dtypes as _dt  # noqa: E402
+from nigiri.arrays.optable import OPS, TOLERANCE_ULPS  # noqa: E402
+from nigiri.backends import get_device  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the helpers beside us
+from _numba_helpers import ALL, assert_same, data  # noqa: E402
+
+NB = get_device("numba")
+# strided/broadcast (3-d) kernels: one dtype per kind (the expression, which depends
+# only on the kind, is checked on every dtype through the contiguous kernels);
+# scalar-operand kernels: float32, int32 and bool. Keeps the cold compile bounded.
+STRIDED = ("bool", "int32", "uint16", "float16", "float32", "complex64")
+SCALAR = ("bool", "int32", "float32")
+REF = get_device("numpy")
+
+
+def _ulps(op: str, dtype: np.dtype) -> float:
+    u = TOLERANCE_ULPS[OPS[op].tol]
+    if dtype.kind == "c" and u:
+        u = max(u * 4, 16)  # complex transcendental: component-wise, Numba's cmath
+    return u
+
+
+def _cases(arity: int):
+    for name, op in OPS.items():
+        if op.arity != arity:
+            continue
+        cat = "numeric" if name == "divide" else op.category
+        for dt in ALL:
+            if dt in _dt.CATEGORIES[cat] and not (name == "divide" and dt.kind in "iub"):
+                yield pytest.param(name, dt, id=f"{name}-{dt.name}")
+
+
+def _ref(fn, *args):
+    with np.errstate(all="ignore"):
+        return fn(*args)
+
+
+@pytest.mark.parametrize("op,dtype", list(_cases(1)))
+def test_unary(op, dtype):
+    rng = np.random.default_rng(abs(hash((op, dtype.name))) % 2**32)
+    x = data(rng, dtype, (7, 9), OPS[op].domain)
+    u = _ulps(op, dtype)
+    assert_same(NB.unary(op, x), _ref(REF.unary, op, x), u, f"{op} contiguous")
+    if dtype.name in STRIDED:
+        xt = x.T[::-1]  # transposed, negative stride
+        assert_same(NB.unary(op, xt), _ref(REF.unary, op, xt), u, f"{op} strided")
+    for shp in ((), (0, 3)):
+        z = data(rng, dtype, shp, OPS[op].domain)
+        assert_same(NB.unary(op, z), _ref(REF.unary, op, z), u, f"{op} {shp}")
+
+
+@pytest.mark.parametrize("op,dtype", list(_cases(2)))
+def test_binary(op, dtype):
+    rng = np.random.default_rng(abs(hash((op, dtype.name))) % 2**32)
+    dom = OPS[op].domain
+    a = data(rng, dtype, (6, 10), dom)
+    b = data(rng, dtype, (6, 10), dom, second=True)
+    u = _ulps(op, dtype)
+
+    def check(x1, x2, what):
+        assert_same(NB.binary(op, x1, x2), _ref(REF.binary, op, x1, x2), u, f"{op} {what}")
+
+    check(a, b, "contiguous")
+    check(a[0, 0].reshape(()), b[0, 0].reshape(()), "0-d")
+    check(a[:0], b[:0], "empty")
+    if dtype.name in STRIDED:
+        check(a[:, ::-2], b.T.T[:, 1::2], "strided")
+        check(a[:, :1], b[0], "broadcast")
+    if dtype.name in SCALAR:
+        check(a, b[2, 3], "array-scalar")
+        check(a[1, 2], b, "scalar-array")
