@@ -151,6 +151,10 @@ def test_plan_edge_semantics_use_own_kernels():
     assert _ew_plan.plan("divide", c8) == ("kernel", "cdiv64")
     assert _ew_plan.plan("maximum", np.dtype(np.float16)) == ("kernel", "fmax_nan_h")
     assert "mul.rn.f32 %0" in _ew_plan.PREAMBLE and "rn.ftz" not in _ew_plan.PREAMBLE
+    assert _ew_plan.plan("logaddexp", np.dtype(np.float64)) == ("kernel", "logaddexp64")
+    dd = _ew_plan.EXTRA_PREAMBLE["logaddexp64"]
+    assert "nig_log1p_cr" in dd and "double2" not in dd and "OPENCL" not in dd
+    assert __import__("re").search(r"0x[0-9a-f.]+p", dd) is None  # no hex float literals
     assert _ew_plan.result_dtype("abs", c8) == np.float32
     assert _ew_plan.result_dtype("isnan", f4) == np.bool_
 

@@ -25,7 +25,8 @@ def kernel(name: str) -> Any:
     if k is None:
         inp, out, body = _ew_plan.KERNELS[name]
         k = _kernels[name] = cp.ElementwiseKernel(inp, out, body, f"nigiri_{name}",
-                                                  preamble=_ew_plan.PREAMBLE)
+                                                  preamble=_ew_plan.PREAMBLE
+                                                  + _ew_plan.EXTRA_PREAMBLE.get(name, ""))
     return k
 
 
