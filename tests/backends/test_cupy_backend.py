@@ -23,7 +23,7 @@ from nigiri import backends as registry
 from nigiri.arrays.optable import OPS, TOLERANCE_ULPS
 from nigiri.backends.cupy import _cudnn_loader, _ew_plan, _runtime
 from nigiri.backends.cupy._layout import blas_layout
-from nigiri.backends.cupy.nn._shapes import conv_out, pair, pool_out
+from nigiri.backends.nn_shapes import conv_out, pair, pool_out
 
 # --------------------------------------------------------------------------- helpers
 ALL_DTYPES = [np.dtype(d) for d in (np.bool_, np.int8, np.int16, np.int32, np.int64,

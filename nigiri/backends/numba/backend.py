@@ -24,6 +24,7 @@ import numpy as np
 
 from ..capabilities import Capabilities
 from ..contract import Backend
+from ..host import HostBufferMixin
 from . import elementwise as _ew
 from . import indexing as _ix
 from . import matmul as _mm
@@ -43,7 +44,7 @@ UNSUPPORTED: dict[str, str] = {
 }
 
 
-class NumbaBackend(Backend):
+class NumbaBackend(HostBufferMixin, Backend):
     """Parallel CPU kernels compiled by Numba (one device, ``numba``)."""
 
     name = "numba"
@@ -201,18 +202,6 @@ class NumbaBackend(Backend):
     def philox(self, key, counter, n):
         return _rng.philox(key, counter, n)
 
-    # device control ----------------------------------------------------------
-    def synchronize(self):
-        return None
-
-    def to_dlpack(self, buf, stream=None):
-        return buf.__dlpack__(stream=stream)
-
-    def dlpack_device(self, buf):
-        return tuple(buf.__dlpack_device__())
-
-    def from_dlpack(self, obj):
-        return np.from_dlpack(obj)
 
 
 def _cpu_name() -> str:

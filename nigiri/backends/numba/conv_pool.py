@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit, prange
 
 from .reductions import contiguous
+from ..nn_shapes import conv_out, pair, pool_out
 
 __all__ = ["conv2d_forward", "conv2d_backward", "pool2d_forward", "pool2d_backward",
            "conv_out_size", "pool_out_size"]
@@ -26,28 +27,10 @@ __all__ = ["conv2d_forward", "conv2d_backward", "pool2d_forward", "pool2d_backwa
 COL_BYTES = 64 << 20
 
 
-def _pair(v: Any, name: str) -> tuple[int, int]:
-    if isinstance(v, (int, np.integer)):
-        return int(v), int(v)
-    try:
-        a, b = v
-        return int(a), int(b)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name}: expected an int or a pair of ints, got {v!r}") from None
-
-
-def conv_out_size(n: int, k: int, s: int, p: int, d: int) -> int:
-    return (n + 2 * p - d * (k - 1) - 1) // s + 1
-
-
-def pool_out_size(n: int, k: int, s: int, p: int, ceil_mode: bool) -> int:
-    """PyTorch's pooling output size (a ceil_mode window must start inside)."""
-    if ceil_mode:
-        out = -(-(n + 2 * p - k) // s) + 1
-        if (out - 1) * s >= n + p:
-            out -= 1
-        return out
-    return (n + 2 * p - k) // s + 1
+# shape arithmetic shared with the other backends' fast paths
+_pair = pair
+conv_out_size = conv_out
+pool_out_size = pool_out
 
 
 @njit(cache=True, nogil=True)

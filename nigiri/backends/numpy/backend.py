@@ -14,6 +14,7 @@ import numpy as np
 from ...arrays.optable import OPS
 from ..capabilities import Capabilities
 from ..contract import Backend
+from ..host import HostBufferMixin
 from ..philox_host import philox_words
 
 __all__ = ["NumpyBackend"]
@@ -60,7 +61,7 @@ def _shift(op: str, x1: Any, x2: Any) -> np.ndarray:
     return np.where(big, fill, out).astype(x1.dtype)
 
 
-class NumpyBackend(Backend):
+class NumpyBackend(HostBufferMixin, Backend):
     """Reference backend on host NumPy arrays (one device, ``numpy``)."""
 
     name = "numpy"
@@ -228,16 +229,3 @@ class NumpyBackend(Backend):
     # random ----------------------------------------------------------------
     def philox(self, key, counter, n):
         return philox_words(key, counter, n)
-
-    # device control ----------------------------------------------------------
-    def synchronize(self):
-        return None
-
-    def to_dlpack(self, buf, stream=None):
-        return buf.__dlpack__(stream=stream)
-
-    def dlpack_device(self, buf):
-        return tuple(buf.__dlpack_device__())
-
-    def from_dlpack(self, obj):
-        return np.from_dlpack(obj)

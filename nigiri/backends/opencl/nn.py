@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .buffer import CLBuffer, c_strides
+from ..nn_shapes import pair
 
 __all__ = ["register_fast_paths", "NN_FAST_PATHS"]
 
@@ -30,14 +31,7 @@ NN_FAST_PATHS = ("conv2d_forward", "conv2d_backward", "pool2d_forward", "pool2d_
 _I32, _I64 = np.int32, np.int64
 
 
-def _pair(v: Any, what: str) -> tuple[int, int]:
-    if isinstance(v, (int, np.integer)):
-        return int(v), int(v)
-    try:
-        a, b = v
-        return int(a), int(b)
-    except (TypeError, ValueError):
-        raise TypeError(f"{what}: expected an int or a pair of ints, got {v!r}") from None
+_pair = pair  # shared with the other backends' fast paths
 
 
 def _check_float(fn: str, *bufs: Any) -> np.dtype:

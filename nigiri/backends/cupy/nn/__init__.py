@@ -16,7 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import _cudnn_loader
-from ._shapes import pair
+from ...nn_shapes import pair
 
 __all__ = ["register", "BATCHNORM_VIA_CUDNN"]
 

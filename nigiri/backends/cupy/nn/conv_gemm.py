@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import _blas
 from .._sources import ctype, kernel_source, with_defines
-from ._shapes import conv_out
+from ...nn_shapes import conv_out
 
 __all__ = ["forward", "backward", "SUPPORTED"]
 

@@ -14,7 +14,7 @@ import cupy as cp
 import numpy as np
 
 from .._sources import ctype, kernel_source, with_defines
-from ._shapes import pool_out
+from ...nn_shapes import pool_out
 
 __all__ = ["forward", "backward", "SUPPORTED"]
 

@@ -1,8 +1,10 @@
-"""Shape arithmetic of the nn fast paths (pure Python, tested without a GPU)."""
+"""Shape arithmetic shared by the backends' nn fast paths (pure Python, no device)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
 
 __all__ = ["pair", "conv_out", "pool_out"]
 
@@ -11,8 +13,8 @@ def pair(value: Any, name: str) -> tuple[int, int]:
     """An int or a pair of ints as a pair of non-negative ints."""
     if isinstance(value, bool):
         raise TypeError(f"{name}: expected an int or a pair of ints, got {value!r}")
-    if isinstance(value, int):
-        out = (value, value)
+    if isinstance(value, (int, np.integer)):
+        out = (int(value), int(value))
     else:
         try:
             out = tuple(int(v) for v in value)
