@@ -4,34 +4,17 @@ write atomically, reject malformed files with a ValueError naming file and probl
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 from typing import Any, Mapping
 
 import numpy as np
 
+from .._atomic import atomic_write
 from . import dtypes as _dt
 from .array import Array
 from .creation import asarray, to_numpy
 
 __all__ = ["save", "savez", "load"]
-
-
-def _atomic_write(path: str, write: Any) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".nigiri-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _path(file: Any, fn: str) -> str:
@@ -49,7 +32,7 @@ def save(file: Any, x: Array | Mapping[str, Array], /) -> None:
     if not isinstance(x, Array):
         raise TypeError(f"save: expected a nigiri Array, got {type(x).__name__}")
     host = np.ascontiguousarray(to_numpy(x))
-    _atomic_write(path, lambda fh: np.save(fh, host, allow_pickle=False))
+    atomic_write(path, lambda fh: np.save(fh, host, allow_pickle=False))
 
 
 def savez(file: Any, /, **arrays: Array) -> None:
@@ -60,7 +43,7 @@ def savez(file: Any, /, **arrays: Array) -> None:
         if not isinstance(a, Array):
             raise TypeError(f"savez: {name!r} must be a nigiri Array, got {type(a).__name__}")
         host[name] = np.ascontiguousarray(to_numpy(a))
-    _atomic_write(path, lambda fh: np.savez(fh, **host))
+    atomic_write(path, lambda fh: np.savez(fh, **host))
 
 
 def _check_loaded(arr: np.ndarray, path: str) -> np.ndarray:

@@ -19,7 +19,7 @@ import numpy as np
 
 import nigiri as ng
 
-from ._atomic import atomic_write_bytes
+from .._atomic import atomic_write_bytes
 
 __all__ = ["save_weights", "load_weights", "save_checkpoint", "load_checkpoint", "Checkpoint",
            "read_safetensors", "latest_checkpoint", "CHECKPOINT_GLOB"]

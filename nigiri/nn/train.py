@@ -21,7 +21,7 @@ import numpy as np
 
 import nigiri as ng
 
-from ._atomic import atomic_write_bytes
+from .._atomic import atomic_write_bytes
 from .data.loader import DataLoader
 from .graph import Network
 from .io import Checkpoint, load_checkpoint, save_checkpoint

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._atomic import atomic_write_bytes
+from ..._atomic import atomic_write_bytes
 
 __all__ = ["read_idx", "write_idx", "IDX_TYPES"]
 

@@ -8,12 +8,19 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import BinaryIO, Callable
 
-__all__ = ["atomic_write_bytes"]
+__all__ = ["atomic_write", "atomic_write_bytes"]
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (temp file + fsync + ``os.replace``)."""
+    return atomic_write(path, lambda fh: fh.write(data))
+
+
+def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> Path:
+    """Call ``write(fh)`` on a temporary file beside ``path``, fsync it, then rename it
+    over ``path``; on any error the temporary file is removed and ``path`` is untouched."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
@@ -21,7 +28,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give a normal file's mode
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
