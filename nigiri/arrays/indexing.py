@@ -184,7 +184,7 @@ def _plan(x: Array, key: Any) -> tuple[Array, list[Array] | None, Any]:
             expanded.append(k)
             if k is not None:
                 axis += 1
-    # 0-d bool placeholders introduced a None followed by an index over that new axis
+    # a 0-d bool index became a new length-1 axis (None) plus an index over that axis
     base = x
     if any(k is None for k in expanded):
         shape_items = [None if k is None else slice(None) for k in expanded]
