@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import zlib
 
 import numpy as np
 import pytest
@@ -48,23 +49,35 @@ def _ref(fn, *args):
         return fn(*args)
 
 
+def _unary_ref(op: str, x: np.ndarray) -> np.ndarray:
+    """NumPy's result; complex64 transcendentals from complex128, rounded once.
+
+    The backend computes them in complex128 (see _codegen), while NumPy's own
+    complex64 loops work in float32 and are up to ~90 ULP off (log1p near -1), so
+    the rounded double-precision value is the fair reference.
+    """
+    if x.dtype == np.complex64 and OPS[op].tol == "transcendental":
+        return _ref(REF.unary, op, x.astype(np.complex128)).astype(np.complex64)
+    return _ref(REF.unary, op, x)
+
+
 @pytest.mark.parametrize("op,dtype", list(_cases(1)))
 def test_unary(op, dtype):
-    rng = np.random.default_rng(abs(hash((op, dtype.name))) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(f"{op}-{dtype.name}".encode()))
     x = data(rng, dtype, (7, 9), OPS[op].domain)
     u = _ulps(op, dtype)
-    assert_same(NB.unary(op, x), _ref(REF.unary, op, x), u, f"{op} contiguous")
+    assert_same(NB.unary(op, x), _unary_ref(op, x), u, f"{op} contiguous")
     if dtype.name in STRIDED:
         xt = x.T[::-1]  # transposed, negative stride
-        assert_same(NB.unary(op, xt), _ref(REF.unary, op, xt), u, f"{op} strided")
+        assert_same(NB.unary(op, xt), _unary_ref(op, xt), u, f"{op} strided")
     for shp in ((), (0, 3)):
         z = data(rng, dtype, shp, OPS[op].domain)
-        assert_same(NB.unary(op, z), _ref(REF.unary, op, z), u, f"{op} {shp}")
+        assert_same(NB.unary(op, z), _unary_ref(op, z), u, f"{op} {shp}")
 
 
 @pytest.mark.parametrize("op,dtype", list(_cases(2)))
 def test_binary(op, dtype):
-    rng = np.random.default_rng(abs(hash((op, dtype.name))) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(f"{op}-{dtype.name}".encode()))
     dom = OPS[op].domain
     a = data(rng, dtype, (6, 10), dom)
     b = data(rng, dtype, (6, 10), dom, second=True)

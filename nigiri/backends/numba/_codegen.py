@@ -106,6 +106,10 @@ EXPR["maximum"]["h"] = "S.hmaximum(a, b)"  # NumPy's float16 loops order signed 
 EXPR["minimum"]["h"] = "S.hminimum(a, b)"  # differently from its float32 SIMD loops
 EXPR["expm1"]["c"] = "S.cexpm1(np.complex128(a))"
 EXPR["log1p"]["c"] = "S.clog1p(np.complex128(a))"
+# glibc-accurate near |z| = 1, where Numba's cmath log cancels (see S.clog)
+EXPR["log"]["c"] = "S.clog(np.complex128(a))"
+EXPR["log2"]["c"] = "S.clog2(np.complex128(a))"
+EXPR["log10"]["c"] = "S.clog10(np.complex128(a))"
 # float32 exp/log: vectorisable versions (vecmath) instead of scalar libm calls
 EXPR["exp"]["f"] = "V.fexp(a)"
 EXPR["log"]["f"] = "V.flog(a)"

@@ -321,3 +321,52 @@ def hmaximum(a, b):  # pragma: no cover - compiled
 @njit(cache=True)
 def hminimum(a, b):  # pragma: no cover - compiled
     return a if ((a <= b) | (a != a)) else b
+
+
+@njit(cache=True)
+def _sqr2(a):  # pragma: no cover - compiled
+    """a*a as an unevaluated sum hi + lo (Dekker's product on a Veltkamp split)."""
+    hi = a * a
+    c = 134217729.0 * a  # 2**27 + 1
+    ah = c - (c - a)
+    al = a - ah
+    return hi, ((ah * ah - hi) + 2.0 * ah * al) + al * al
+
+
+@njit(cache=True)
+def clog(z):  # pragma: no cover - compiled
+    """Complex natural log as accurate as glibc's clog, which NumPy calls.
+
+    Numba's cmath computes log(hypot(x, y)), whose real part loses all relative
+    accuracy when |z| is close to 1 (93 ULP measured). There we form x*x + y*y - 1
+    in double-double (exact squares, Sterbenz-exact subtraction) and take half its
+    log1p, as glibc does; everywhere else the plain formula is already accurate.
+    """
+    x, y = z.real, z.imag
+    ax, ay = max(abs(x), abs(y)), min(abs(x), abs(y))
+    if not (0.5 <= ax <= 1.5 and ay < 1.0 and np.isfinite(ay)):
+        return np.log(z)
+    xh, xl = _sqr2(ax)
+    yh, yl = _sqr2(ay)
+    t = xh - 1.0  # exact: xh is within [0.25, 2.25] and t = 0 near xh = 1
+    s = t + yh  # two-sum of t and yh
+    bb = s - t
+    err = (t - (s - bb)) + (yh - bb)
+    m = s + (err + xl + yl)
+    if m < -0.5 or m > 1.0:  # far from the unit circle: the plain form is accurate
+        return np.log(z)
+    return complex(0.5 * np.log1p(m), np.arctan2(y, x))
+
+
+@njit(cache=True)
+def clog2(z):  # pragma: no cover - compiled
+    """NumPy's nc_log2: clog scaled by log2(e) component-wise."""
+    r = clog(z)
+    return complex(r.real * 1.4426950408889634, r.imag * 1.4426950408889634)
+
+
+@njit(cache=True)
+def clog10(z):  # pragma: no cover - compiled
+    """NumPy's nc_log10: clog scaled by log10(e) component-wise."""
+    r = clog(z)
+    return complex(r.real * 0.4342944819032518, r.imag * 0.4342944819032518)
