@@ -56,6 +56,26 @@ def _kernel(mod: Any, kind: str, pat: str, n: int) -> Any:
     return getattr(mod, f"k_{kind}_{pat}_p" if par(n) else f"k_{kind}_{pat}")
 
 
+#: complex ops whose special values (infinite or NaN parts, signed zeros on branch cuts)
+#: Numba's cmath computes by its own rules rather than C99 Annex G, which NumPy follows
+_ANNEX_G = frozenset({"acosh", "cos", "cosh", "sinh", "tanh", "sign", "pow"})
+
+
+def _annex_g(op: str, out: np.ndarray, *operands: Any) -> None:
+    """Recompute, with NumPy's own loop, the few elements of a complex ``op`` whose
+    first operand has an infinite, NaN or zero part, or whose exponent (pow) is not
+    finite. Reimplementing Annex G's tables for seven functions in the kernels would
+    duplicate what NumPy already gets right; ordinary inputs cost two cheap passes."""
+    shaped = [np.broadcast_to(v, out.shape) for v in operands]
+    z = shaped[0]
+    special = ~np.isfinite(z) | (z.real == 0) | (z.imag == 0)
+    for v in shaped[1:]:
+        special |= ~np.isfinite(v)
+    if special.any():
+        with np.errstate(all="ignore"):
+            out[special] = getattr(np, OPS[op].numpy)(*(v[special] for v in shaped))
+
+
 def unary(op: str, x: np.ndarray) -> np.ndarray:
     """Apply the op-table unary ``op``; a new C-contiguous buffer."""
     mod, kind, rdt = _plan_for(op, x.dtype)
@@ -70,6 +90,8 @@ def unary(op: str, x: np.ndarray) -> np.ndarray:
         k = _kernel(mod, kind, "g", n)
         for xv, ov in fold3([xb, ob], out.shape):
             k(xv, ov)
+    if kind == "c" and op in _ANNEX_G:
+        _annex_g(op, out, x)
     return out
 
 
@@ -87,21 +109,28 @@ def binary(op: str, x1: Any, x2: Any) -> np.ndarray:
     n = out.size
     if n == 0:
         return out
-    b1, b2, ob = _bits(x1), _bits(x2), _bits(out)
-    if a1 and a2:
-        if x1.shape == x2.shape and x1.flags.c_contiguous and x2.flags.c_contiguous:
-            _kernel(mod, kind, "vv", n)(b1.reshape(-1), b2.reshape(-1), ob.reshape(-1))
-            return out
-    elif a1 and x1.flags.c_contiguous:
-        _kernel(mod, kind, "vs", n)(b1.reshape(-1), b2, ob.reshape(-1))
-        return out
-    elif a2 and x2.flags.c_contiguous:
-        _kernel(mod, kind, "sv", n)(b1, b2.reshape(-1), ob.reshape(-1))
-        return out
-    k = _kernel(mod, kind, "g", n)
-    for v1, v2, ov in fold3([np.asarray(b1), np.asarray(b2), ob], shape):
-        k(v1, v2, ov)
+    _binary_into(mod, kind, n, _bits(x1), _bits(x2), _bits(out), a1, a2)
+    if kind == "c" and op in _ANNEX_G:
+        _annex_g(op, out, x1, x2)
     return out
+
+
+def _binary_into(mod: Any, kind: str, n: int, b1: Any, b2: Any, ob: np.ndarray,
+                 a1: bool, a2: bool) -> None:
+    """Run the binary kernel variant that fits the operands' layout."""
+    if a1 and a2:
+        if b1.shape == b2.shape and b1.flags.c_contiguous and b2.flags.c_contiguous:
+            _kernel(mod, kind, "vv", n)(b1.reshape(-1), b2.reshape(-1), ob.reshape(-1))
+            return
+    elif a1 and b1.flags.c_contiguous:
+        _kernel(mod, kind, "vs", n)(b1.reshape(-1), b2, ob.reshape(-1))
+        return
+    elif a2 and b2.flags.c_contiguous:
+        _kernel(mod, kind, "sv", n)(b1, b2.reshape(-1), ob.reshape(-1))
+        return
+    k = _kernel(mod, kind, "g", n)
+    for v1, v2, ov in fold3([np.asarray(b1), np.asarray(b2), ob], ob.shape):
+        k(v1, v2, ov)
 
 
 # ----------------------------------------------------------------------- where

@@ -343,8 +343,10 @@ def clog(z):  # pragma: no cover - compiled
     log1p, as glibc does; everywhere else the plain formula is already accurate.
     """
     x, y = z.real, z.imag
+    if not (np.isfinite(x) and np.isfinite(y)):
+        return np.log(z)
     ax, ay = max(abs(x), abs(y)), min(abs(x), abs(y))
-    if not (0.5 <= ax <= 1.5 and ay < 1.0 and np.isfinite(ay)):
+    if not (0.5 <= ax <= 1.5 and ay < 1.0):
         return np.log(z)
     xh, xl = _sqr2(ax)
     yh, yl = _sqr2(ay)
