@@ -13,27 +13,9 @@ import argparse
 import sys
 from typing import Any, Callable
 
+from .._argtypes import nonneg_float, positive_int
+
 __all__ = ["main", "add_train_options", "bound_trainer"]
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
-
-
-def _nonneg_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
-    return value
 
 
 def _add_tls(p: argparse.ArgumentParser) -> None:
@@ -51,7 +33,7 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
 
     g = p.add_argument_group("distributed (Dask; pip install \"nigiri[distributed]\")")
     where = g.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_positive_int, metavar="N",
+    where.add_argument("--workers", type=positive_int, metavar="N",
                        help="start a local cluster of N worker processes (loopback only)")
     where.add_argument("--scheduler", metavar="ADDR",
                        help="train on an existing Dask cluster (tcp://HOST:8786)")
@@ -61,10 +43,10 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
                         "takes every GPU in turn")
     g.add_argument("--compress", choices=COMPRESSORS, default="none",
                    help="gradient compression: int8 sends ~4x fewer bytes (error feedback)")
-    g.add_argument("--micro-batches", type=_positive_int, metavar="K",
+    g.add_argument("--micro-batches", type=positive_int, metavar="K",
                    help="split each batch into K micro-batches (default: one per live "
                         "worker); a fixed K makes results independent of the worker count")
-    g.add_argument("--worker-timeout", type=_nonneg_float, default=60.0, metavar="S",
+    g.add_argument("--worker-timeout", type=nonneg_float, default=60.0, metavar="S",
                    help="when every worker is gone, wait S seconds, then checkpoint and stop")
     g.add_argument("--listen", metavar="HOST",
                    help="interface the local scheduler and workers bind (default 127.0.0.1; "
@@ -128,7 +110,7 @@ def _worker_parser() -> argparse.ArgumentParser:
         description="Join a Dask scheduler as a nigiri worker (checks the backend first).")
     p.add_argument("scheduler", help="scheduler address, e.g. tcp://HOST:8786 or tls://HOST:8786")
     p.add_argument("--backend", help="this worker's backend (default: NIGIRI_BACKEND, else numpy)")
-    p.add_argument("--nthreads", type=_positive_int, default=1,
+    p.add_argument("--nthreads", type=positive_int, default=1,
                    help="tasks run at once (default 1: backends use their own threads)")
     p.add_argument("--name", help="worker name shown by the scheduler")
     p.add_argument("--listen", metavar="HOST", default="127.0.0.1",

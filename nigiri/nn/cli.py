@@ -12,31 +12,13 @@ import sys
 import time
 from typing import Any
 
+from .._argtypes import nonneg_float, positive_int
+
 __all__ = ["add_subcommands", "cmd_train", "cmd_evaluate", "cmd_summary", "cmd_data", "main"]
 
 _RECIPE_DEFAULTS = {"epochs": 10, "batch_size": 64, "optimizer": "momentum", "lr": 0.01,
                     "momentum": 0.9, "weight_decay": 0.0, "schedule": "constant",
                     "step_size": 1, "gamma": 0.1, "warmup_epochs": 0, "min_lr_factor": 0.0}
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {v}")
-    return v
-
-
-def _nonneg_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not v >= 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
-    return v
 
 
 def add_subcommands(sub: Any) -> None:
@@ -52,17 +34,17 @@ def add_subcommands(sub: Any) -> None:
                                       "5,000-digit MNIST subset shipped with nigiri)")
     p.add_argument("--backend", default=None, help="device: numpy, numba, opencl[:i], cupy[:i] "
                                                    "(default: NIGIRI_BACKEND or numpy)")
-    p.add_argument("--epochs", type=_positive_int, help="default: the recipe's (lenet: 10)")
-    p.add_argument("--batch-size", type=_positive_int, help="default: the recipe's (lenet: 64)")
-    p.add_argument("--lr", type=_nonneg_float, help="base learning rate (lenet: 0.05)")
+    p.add_argument("--epochs", type=positive_int, help="default: the recipe's (lenet: 10)")
+    p.add_argument("--batch-size", type=positive_int, help="default: the recipe's (lenet: 64)")
+    p.add_argument("--lr", type=nonneg_float, help="base learning rate (lenet: 0.05)")
     p.add_argument("--optimizer", choices=OPTIMIZERS, help="default: the recipe's (lenet: momentum)")
-    p.add_argument("--momentum", type=_nonneg_float, help="momentum / nesterov (default 0.9)")
-    p.add_argument("--weight-decay", type=_nonneg_float, help="L2 (sgd, adam) or decoupled (adamw)")
+    p.add_argument("--momentum", type=nonneg_float, help="momentum / nesterov (default 0.9)")
+    p.add_argument("--weight-decay", type=nonneg_float, help="L2 (sgd, adam) or decoupled (adamw)")
     p.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule")
-    p.add_argument("--step-size", type=_positive_int, help="step schedule: epochs per decay")
-    p.add_argument("--gamma", type=_nonneg_float, help="step schedule: decay factor")
-    p.add_argument("--warmup-epochs", type=_nonneg_float, help="linear warm-up length")
-    p.add_argument("--accumulate", type=_positive_int, default=1,
+    p.add_argument("--step-size", type=positive_int, help="step schedule: epochs per decay")
+    p.add_argument("--gamma", type=nonneg_float, help="step schedule: decay factor")
+    p.add_argument("--warmup-epochs", type=nonneg_float, help="linear warm-up length")
+    p.add_argument("--accumulate", type=positive_int, default=1,
                    help="split each batch into this many micro-batches (gradient accumulation)")
     p.add_argument("--seed", type=int, default=0, help="initialisation, shuffling and dropout seed")
     p.add_argument("--out", help="folder for checkpoints and history.json "
@@ -84,13 +66,13 @@ def add_subcommands(sub: Any) -> None:
     p.add_argument("--data-dir")
     p.add_argument("--split", default="test", choices=["test", "train"])
     p.add_argument("--backend", default=None)
-    p.add_argument("--batch-size", type=_positive_int, default=256)
+    p.add_argument("--batch-size", type=positive_int, default=256)
     p.add_argument("--json", action="store_true", help="end with a JSON line (accuracy, loss, ...)")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("summary", help="print a network's layers, shapes and parameter counts")
     p.add_argument("net", help="zoo name or JSON file")
-    p.add_argument("--input-shape", type=_positive_int, nargs="+", metavar="D",
+    p.add_argument("--input-shape", type=positive_int, nargs="+", metavar="D",
                    help="override the data layer's per-sample shape, e.g. 3 32 32")
     p.set_defaults(func=cmd_summary)
 
