@@ -168,7 +168,7 @@ def run_tasks(quick: bool) -> list[dict[str, Any]]:
     b = rng.standard_normal(50).astype(np.float32)
     conv = nb.fast_path("conv2d_forward")
     row("conv2d fwd 64x20x12x12 -> 50, 5x5", lambda: conv2d_numpy(x, w, b),
-        lambda: conv(x, w, b, 1, 0, 1, 1), "conv2d_forward fast path (im2col + BLAS)",
+        lambda: conv(x, w, b, 1, 0, 1, 1), "conv2d_forward fast path (task-parallel im2col + BLAS)",
         lambda: float(np.max(np.abs(conv2d_numpy(x, w, b) - conv(x, w, b, 1, 0, 1, 1)))))
     return rows
 

@@ -62,8 +62,13 @@ def ref_conv_grads(x, w, dy, stride, pad, dil, groups):
     return dx, dw, dy.sum(axis=(0, 2, 3))
 
 
+@pytest.mark.parametrize("tiles", ["samples", "rows"])
 @pytest.mark.parametrize("stride,pad,dil,groups", [(1, 0, 1, 1), (2, 1, 1, 2), (1, 2, 2, 1)])
-def test_conv2d_forward_backward(stride, pad, dil, groups):
+def test_conv2d_forward_backward(stride, pad, dil, groups, tiles, monkeypatch):
+    from nigiri.backends.numba import conv
+
+    if tiles == "rows":  # one sample per task, one output row per tile
+        monkeypatch.setattr(conv, "TASK_BYTES", 1)
     x = RNG.standard_normal((2, 4, 7, 6)).astype(F32)
     w = RNG.standard_normal((6, 4 // groups, 3, 2)).astype(F32)
     b = RNG.standard_normal(6).astype(F32)
@@ -85,14 +90,24 @@ def test_conv2d_forward_backward(stride, pad, dil, groups):
     _close(only[1], rdw, 1e-4, 1e-4)
 
 
-def test_conv2d_chunks_and_float64(monkeypatch):
-    from nigiri.backends.numba import conv_pool
+def test_conv2d_tasks_and_float64(monkeypatch):
+    from nigiri.backends.numba import conv
 
-    monkeypatch.setattr(conv_pool, "COL_BYTES", 1)  # one sample per im2col chunk
-    x = RNG.standard_normal((3, 2, 5, 5))
+    x = RNG.standard_normal((9, 2, 5, 5))
     w = RNG.standard_normal((3, 2, 3, 3))
-    _close(NB.fast_path("conv2d_forward")(x, w, None, 1, 1, 1, 1), ref_conv(x, w, None, 1, 1, 1, 1),
-           1e-12, 1e-12)
+    dy = RNG.standard_normal((9, 3, 5, 5))
+    rdx, rdw, _ = ref_conv_grads(x, w, dy, 1, 1, 1, 1)
+    monkeypatch.setattr(conv, "TASKS_PER_THREAD", 1)
+    monkeypatch.setattr(conv, "_threads", lambda: 2)  # the tiling's arithmetic only
+    # 3600 bytes of columns per sample: 2 tasks of 5 and 4 samples; then 2-row tiles
+    for budget, tiling in ((5 * 3600, (5, 5)), (2 * 18 * 5 * 8, (1, 2))):
+        monkeypatch.setattr(conv, "TASK_BYTES", budget)
+        assert conv._tiling(9, 18, 5, 5, 8) == tiling
+        _close(NB.fast_path("conv2d_forward")(x, w, None, 1, 1, 1, 1),
+               ref_conv(x, w, None, 1, 1, 1, 1), 1e-12, 1e-12)
+        dx, dw, _ = NB.fast_path("conv2d_backward")(x, w, dy, 1, 1, 1, 1)
+        _close(dx, rdx, 1e-12, 1e-12)
+        _close(dw, rdw, 1e-12, 1e-12)
     with pytest.raises(NotImplementedError, match="conv2d_forward"):
         NB.fast_path("conv2d_forward")(x.astype(np.int32), w.astype(np.int32), None)
 

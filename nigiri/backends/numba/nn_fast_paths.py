@@ -1,5 +1,5 @@
 """nn and composite fast paths (DESIGN section 3's table) on Numba kernels, and their
-registration. Conv and pooling live in ``conv_pool``; this file holds the row-wise
+registration. Conv lives in ``conv`` and pooling in ``pool``; this file holds the row-wise
 and per-channel kernels: softmax, logsumexp, softmax cross-entropy, batch norm, and
 the fused SGD / Adam updates, plus ``chain5`` (a fused five-op elementwise chain used
 by the benchmark to show fusion).
@@ -17,7 +17,7 @@ from typing import Any, Callable
 import numpy as np
 from numba import njit, prange
 
-from . import conv_pool
+from . import conv, pool
 from .reductions import contiguous
 from .vecmath import fexp, flog
 
@@ -404,10 +404,10 @@ def _float_only(be: Any, name: str, fn: Callable[..., Any]) -> Callable[..., Any
 
 
 _PATHS: dict[str, Callable[..., Any]] = {
-    "conv2d_forward": conv_pool.conv2d_forward,
-    "conv2d_backward": conv_pool.conv2d_backward,
-    "pool2d_forward": conv_pool.pool2d_forward,
-    "pool2d_backward": conv_pool.pool2d_backward,
+    "conv2d_forward": conv.conv2d_forward,
+    "conv2d_backward": conv.conv2d_backward,
+    "pool2d_forward": pool.pool2d_forward,
+    "pool2d_backward": pool.pool2d_backward,
     "softmax_xent_forward": softmax_xent_forward,
     "softmax_xent_backward": softmax_xent_backward,
     "batchnorm_forward": batchnorm_forward,

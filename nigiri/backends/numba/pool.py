@@ -1,0 +1,147 @@
+"""nn fast paths for pooling (NCHW, float32/float64) on Numba kernels.
+
+Pooling follows PyTorch: max pooling pads with -inf and propagates NaN, average
+pooling counts padding in the divisor (count_include_pad=True) but not the part of a
+ceil_mode window that lies past the padded input. One parallel task per (sample,
+channel) plane, so the backward passes have no write races.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import njit, prange
+
+from ..nn_shapes import pair as _pair
+from ..nn_shapes import pool_out as pool_out_size
+from .reductions import contiguous
+
+__all__ = ["pool2d_forward", "pool2d_backward"]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _maxpool(x, kh, kw, sh, sw, ph, pw, y, arg):  # pragma: no cover - compiled
+    N, C, H, W = x.shape
+    ho, wo = y.shape[2], y.shape[3]
+    for t in prange(N * C):
+        n = t // C
+        c = t - n * C
+        for oh in range(ho):
+            h0 = oh * sh - ph
+            for ow in range(wo):
+                w0 = ow * sw - pw
+                best = -np.inf
+                bi = -1
+                for i in range(max(h0, 0), min(h0 + kh, H)):
+                    for j in range(max(w0, 0), min(w0 + kw, W)):
+                        v = x[n, c, i, j]
+                        if bi < 0 or v > best or (v != v and best == best):
+                            best = v
+                            bi = i * W + j
+                y[n, c, oh, ow] = best
+                arg[n, c, oh, ow] = bi
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _avgpool(x, kh, kw, sh, sw, ph, pw, y):  # pragma: no cover - compiled
+    N, C, H, W = x.shape
+    ho, wo = y.shape[2], y.shape[3]
+    for t in prange(N * C):
+        n = t // C
+        c = t - n * C
+        for oh in range(ho):
+            h0 = oh * sh - ph
+            he = min(h0 + kh, H + ph)
+            for ow in range(wo):
+                w0 = ow * sw - pw
+                we = min(w0 + kw, W + pw)
+                div = (he - h0) * (we - w0)
+                acc = 0.0
+                for i in range(max(h0, 0), min(he, H)):
+                    for j in range(max(w0, 0), min(we, W)):
+                        acc += x[n, c, i, j]
+                y[n, c, oh, ow] = acc / div
+
+
+def _pool_params(ksize: Any, stride: Any, padding: Any) -> tuple[int, ...]:
+    kh, kw = _pair(ksize, "pool2d ksize")
+    sh, sw = _pair(stride if stride is not None else (kh, kw), "pool2d stride")
+    ph, pw = _pair(padding, "pool2d padding")
+    return kh, kw, sh, sw, ph, pw
+
+
+def pool2d_forward(x: np.ndarray, kind: str, ksize: Any, stride: Any = None,
+                   padding: Any = 0, ceil_mode: bool = False
+                   ) -> tuple[np.ndarray, np.ndarray | None]:
+    """(y, argmax) for ``kind`` 'max' (argmax: int64 flat h*W+w index into each
+    input plane) or 'avg' (argmax None)."""
+    if kind not in ("max", "avg"):
+        raise ValueError(f"pool2d_forward: kind must be 'max' or 'avg', got {kind!r}")
+    kh, kw, sh, sw, ph, pw = _pool_params(ksize, stride, padding)
+    x = contiguous(x)
+    N, C, H, W = x.shape
+    ho = pool_out_size(H, kh, sh, ph, ceil_mode)
+    wo = pool_out_size(W, kw, sw, pw, ceil_mode)
+    y = np.empty((N, C, max(ho, 0), max(wo, 0)), x.dtype)
+    if kind == "max":
+        arg = np.empty(y.shape, np.int64)
+        if y.size:
+            _maxpool(x, kh, kw, sh, sw, ph, pw, y, arg)
+        return y, arg
+    if y.size:
+        _avgpool(x, kh, kw, sh, sw, ph, pw, y)
+    return y, None
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _maxpool_back(dy, arg, dx):  # pragma: no cover - compiled
+    N, C, ho, wo = dy.shape
+    W = dx.shape[3]
+    for t in prange(N * C):
+        n = t // C
+        c = t - n * C
+        for oh in range(ho):
+            for ow in range(wo):
+                a = arg[n, c, oh, ow]
+                if a >= 0:
+                    dx[n, c, a // W, a % W] += dy[n, c, oh, ow]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _avgpool_back(dy, kh, kw, sh, sw, ph, pw, dx):  # pragma: no cover - compiled
+    N, C, H, W = dx.shape
+    ho, wo = dy.shape[2], dy.shape[3]
+    for t in prange(N * C):
+        n = t // C
+        c = t - n * C
+        for oh in range(ho):
+            h0 = oh * sh - ph
+            he = min(h0 + kh, H + ph)
+            for ow in range(wo):
+                w0 = ow * sw - pw
+                we = min(w0 + kw, W + pw)
+                g = dy[n, c, oh, ow] / ((he - h0) * (we - w0))
+                for i in range(max(h0, 0), min(he, H)):
+                    for j in range(max(w0, 0), min(we, W)):
+                        dx[n, c, i, j] += g
+
+
+def pool2d_backward(dy: np.ndarray, x: np.ndarray, argmax: np.ndarray | None, kind: str,
+                    ksize: Any, stride: Any = None, padding: Any = 0,
+                    ceil_mode: bool = False) -> np.ndarray:
+    """dx of ``pool2d_forward`` (same parameters; ``argmax`` from the forward pass)."""
+    kh, kw, sh, sw, ph, pw = _pool_params(ksize, stride, padding)
+    dy = contiguous(dy)
+    dx = np.zeros(x.shape, dy.dtype)
+    if dy.size == 0:
+        return dx
+    if kind == "max":
+        if argmax is None:
+            raise ValueError("pool2d_backward: max pooling needs the argmax of the forward pass")
+        _maxpool_back(dy, contiguous(argmax), dx)
+    elif kind == "avg":
+        _avgpool_back(dy, kh, kw, sh, sw, ph, pw, dx)
+    else:
+        raise ValueError(f"pool2d_backward: kind must be 'max' or 'avg', got {kind!r}")
+    return dx
