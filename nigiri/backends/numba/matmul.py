@@ -1,28 +1,49 @@
-"""Matrix product: BLAS through Numba's ``np.dot`` for float32/64 and complex (as the
-issue allows), Numba loop kernels for integers (wrapping), bool (or of ands) and
-float16 (accumulated in float32, rounded once). Batch axes broadcast by index
+"""Matrix product. float32/64 and complex: BLAS through Numba's ``np.dot`` (as the
+issue allows), as tasks of output rows in Numba's thread pool with BLAS held to one
+thread (switching between Numba's and BLAS's thread pools stalled the LeNet training
+step for scheduler ticks). Integers, bool and float16: Numba loop kernels (wrapping;
+or of ands; accumulated in float32, rounded once). Batch axes broadcast by index
 tables, never by materialising copies of the broadcast operand."""
 
 from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 from numba import njit, prange
 
 from ._half import f2h, h2f
+from .conv import one_blas_thread
 from .elementwise import _bits, cast_into
 from .reductions import contiguous
 
 __all__ = ["matmul"]
 
 _F16 = np.dtype(np.float16)
+#: fewest output rows worth one BLAS call of their own
+_MIN_ROWS = 16
+#: products of fewer multiply-adds than this run on the calling thread
+_SMALL = 1 << 18
 
 
 @njit(cache=True, nogil=True)
-def _blas(a, b, ia, ib, out):  # pragma: no cover - compiled
+def _blas_serial(a, b, ia, ib, out):  # pragma: no cover - compiled
     for t in range(out.shape[0]):
-        out[t] = np.dot(a[ia[t]], b[ib[t]])
+        np.dot(a[ia[t]], b[ib[t]], out[t])
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _blas(a, b, ia, ib, rows, out):  # pragma: no cover - compiled
+    """Tasks of ``rows`` output rows of one batch entry, each one BLAS call (BLAS is
+    held to one thread meanwhile: see ``conv.one_blas_thread``)."""
+    m = out.shape[1]
+    blocks = (m + rows - 1) // rows
+    for tb in prange(out.shape[0] * blocks):
+        t = tb // blocks
+        r0 = (tb - t * blocks) * rows
+        r1 = min(m, r0 + rows)
+        np.dot(a[ia[t], r0:r1], b[ib[t]], out[t, r0:r1])
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -105,8 +126,15 @@ def matmul(x1: np.ndarray, x2: np.ndarray) -> np.ndarray:
     ib = np.broadcast_to(np.arange(b.shape[0]).reshape(x2.shape[:-2]), batch).reshape(-1)
     o3 = _bits(out).reshape(nb, m, n)
     kind = x1.dtype.kind
-    if kind in "fc" and x1.dtype != _F16 and have_blas():
-        _blas(a, b, np.ascontiguousarray(ia), np.ascontiguousarray(ib), o3)
+    if kind in "fc" and x1.dtype != _F16 and have_blas() and nb * m * n * k < _SMALL:
+        # small products: one thread (BLAS runs them single-threaded too), no pool start
+        _blas_serial(a, b, np.ascontiguousarray(ia), np.ascontiguousarray(ib), o3)
+    elif kind in "fc" and x1.dtype != _F16 and have_blas():
+        # rows per task: at least 2 tasks per thread when there are rows enough
+        tasks = 2 * numba.get_num_threads()
+        rows = max(_MIN_ROWS, -(-m * nb // tasks) if nb < tasks else m)
+        with one_blas_thread:
+            _blas(a, b, np.ascontiguousarray(ia), np.ascontiguousarray(ib), min(rows, m), o3)
     elif x1.dtype == _F16:
         _loops_half(a, b, np.ascontiguousarray(ia), np.ascontiguousarray(ib), o3)
     elif kind == "b":

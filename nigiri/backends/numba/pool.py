@@ -22,25 +22,40 @@ __all__ = ["pool2d_forward", "pool2d_backward"]
 
 @njit(cache=True, nogil=True, parallel=True)
 def _maxpool(x, kh, kw, sh, sw, ph, pw, y, arg):  # pragma: no cover - compiled
+    """Max pooling, one task per (sample, channel) plane, window offsets outermost: the
+    inner loop runs along an output row without branches (a window-at-a-time loop,
+    with two-iteration inner loops of runtime length, was 2.3x slower). Offsets go in
+    the window's row-major order and only a strictly greater value (or the first NaN)
+    replaces the best so far, so ties and NaNs resolve as a window scan would."""
     N, C, H, W = x.shape
     ho, wo = y.shape[2], y.shape[3]
     for t in prange(N * C):
         n = t // C
         c = t - n * C
+        xp = x[n, c]
+        yp = y[n, c]
+        ap = arg[n, c]
         for oh in range(ho):
-            h0 = oh * sh - ph
             for ow in range(wo):
-                w0 = ow * sw - pw
-                best = -np.inf
-                bi = -1
-                for i in range(max(h0, 0), min(h0 + kh, H)):
-                    for j in range(max(w0, 0), min(w0 + kw, W)):
-                        v = x[n, c, i, j]
-                        if bi < 0 or v > best or (v != v and best == best):
-                            best = v
-                            bi = i * W + j
-                y[n, c, oh, ow] = best
-                arg[n, c, oh, ow] = bi
+                yp[oh, ow] = -np.inf
+                ap[oh, ow] = -1
+        for i in range(kh):
+            # the output rows (columns) whose window row i (column j) is inside x
+            oh0 = max(0, (ph - i + sh - 1) // sh)
+            oh1 = min(ho, (H - 1 + ph - i) // sh + 1)
+            for j in range(kw):
+                ow0 = max(0, (pw - j + sw - 1) // sw)
+                ow1 = min(wo, (W - 1 + pw - j) // sw + 1)
+                for oh in range(oh0, oh1):
+                    h = oh * sh - ph + i
+                    for ow in range(ow0, ow1):
+                        w = ow * sw - pw + j
+                        v = xp[h, w]
+                        best = yp[oh, ow]
+                        bi = ap[oh, ow]
+                        take = (bi < 0) | (v > best) | ((v != v) & (best == best))
+                        yp[oh, ow] = v if take else best
+                        ap[oh, ow] = h * W + w if take else bi
 
 
 @njit(cache=True, nogil=True, parallel=True)
