@@ -235,7 +235,7 @@ def main() -> None:
         "numba_threads": numba.get_num_threads(), "threading_layer": nb.describe()["threading_layer"],
         "python": platform.python_version(), "versions": registry.backend_class("numba").versions(),
         "load_start": load_start, "load_end": _load(), "quick": args.quick,
-        "note": "shared machine: other processes ran during the measurement; see load",
+        "note": "load_start/load_end: other processes on the machine during the measurement",
     }
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "numba_backend.json"), "w") as fh:
