@@ -168,6 +168,22 @@ def test_pool2d(kind, k, s, p, ceil_mode):
     _close(dx, rdx)
 
 
+def test_maxpool_2x2_kernel_matches_general_kernel():
+    """The 2x2/stride-2 kernel picks the same value and index as the general one on
+    ties, NaNs (first NaN wins), -inf, and with a ragged last row and column."""
+    from nigiri.backends.numba import pool
+
+    x = RNG.integers(-2, 3, (3, 4, 9, 7)).astype(F32)  # many ties
+    x[0, 0, 0, 1] = x[0, 0, 1, 0] = np.nan
+    x[1, 1, 2:4, 2:4] = -np.inf
+    x[2, 3, 5, 5] = np.nan
+    y2, a2 = pool.pool2d_forward(x, "max", 2, 2)
+    y, a = np.empty_like(y2), np.empty_like(a2)
+    pool._maxpool(x, 2, 2, 2, 2, 0, 0, y, a)
+    assert np.array_equal(y, y2, equal_nan=True) and np.array_equal(a, a2)
+    assert np.isnan(y2[0, 0, 0, 0]) and a2[0, 0, 0, 0] == 1 and y2[1, 1, 1, 1] == -np.inf
+
+
 def test_softmax_logsumexp_xent():
     x = (RNG.standard_normal((33, 10)) * 5).astype(F32)
     x[3, 4] = -np.inf

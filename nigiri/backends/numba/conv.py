@@ -39,31 +39,42 @@ TASKS_PER_THREAD = 4
 class _OneBlasThread:
     """Hold every loaded BLAS to one thread while a task loop runs (its tasks call
     BLAS from all of Numba's threads at once). Re-entrant across Python threads: the
-    first to enter sets the limit, the last to leave restores it."""
+    first to enter sets the limit, the last to leave restores it. threadpoolctl finds
+    the libraries once; its per-library controllers then cost about 1 us a call
+    (its ``limit()`` context took 12 us, as much as a small GEMM)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._depth = 0
-        self._limiter: Any = None
-        self._controller: Any = None
+        self._libs: list[Any] | None = None
+        self._saved: list[int] = []
+
+    def _blas_libs(self) -> list[Any]:
+        if self._libs is None:
+            import scipy.linalg.cython_blas  # noqa: F401  (the BLAS Numba's np.dot calls)
+            from threadpoolctl import ThreadpoolController
+
+            self._libs = [lib for lib in ThreadpoolController().lib_controllers
+                          if lib.user_api == "blas"]
+        return self._libs
 
     def __enter__(self) -> None:
         with self._lock:
             if self._depth == 0:
-                if self._controller is None:
-                    import scipy.linalg.cython_blas  # noqa: F401  (the BLAS Numba's np.dot calls)
-                    from threadpoolctl import ThreadpoolController
-
-                    self._controller = ThreadpoolController()
-                self._limiter = self._controller.limit(limits=1, user_api="blas")
+                libs = self._blas_libs()
+                self._saved = [lib.get_num_threads() for lib in libs]
+                for lib, n in zip(libs, self._saved):
+                    if n != 1:
+                        lib.set_num_threads(1)
             self._depth += 1
 
     def __exit__(self, *exc: Any) -> None:
         with self._lock:
             self._depth -= 1
             if self._depth == 0:
-                self._limiter.restore_original_limits()
-                self._limiter = None
+                for lib, n in zip(self._blas_libs(), self._saved):
+                    if n != 1:
+                        lib.set_num_threads(n)
 
 
 one_blas_thread = _OneBlasThread()

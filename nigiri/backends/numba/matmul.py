@@ -21,16 +21,10 @@ from .reductions import contiguous
 __all__ = ["matmul"]
 
 _F16 = np.dtype(np.float16)
-#: fewest output rows worth one BLAS call of their own
-_MIN_ROWS = 16
-#: products of fewer multiply-adds than this run on the calling thread
+#: products of fewer multiply-adds than this run on the calling thread, and of more
+#: than _LARGE on BLAS's threads; the ones between as row tasks in Numba's pool
 _SMALL = 1 << 18
-
-
-@njit(cache=True, nogil=True)
-def _blas_serial(a, b, ia, ib, out):  # pragma: no cover - compiled
-    for t in range(out.shape[0]):
-        np.dot(a[ia[t]], b[ib[t]], out[t])
+_LARGE = 1 << 28
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -119,20 +113,25 @@ def matmul(x1: np.ndarray, x2: np.ndarray) -> np.ndarray:
     if k == 0:
         cast_into(out, np.zeros((), x1.dtype))
         return out
+    nb = math.prod(batch)
+    kind = x1.dtype.kind
+    if kind in "fc" and x1.dtype != _F16 and not _SMALL <= nb * m * n * k < _LARGE:
+        # small products: one BLAS call per matrix on the calling thread (OpenBLAS runs
+        # these single-threaded too), through NumPy's binding, whose call costs ~1 us
+        # against ~10 us for the index tables and a Numba dispatch. Large ones: BLAS's
+        # own threads, which share the packed panels (20% faster at 1000^3 than
+        # row tasks), where a pool switch is small beside the product
+        np.matmul(x1, x2, out=out)
+        return out
     a = contiguous(_bits(x1)).reshape(-1, m, k)
     b = contiguous(_bits(x2)).reshape(-1, k, n)
-    nb = math.prod(batch)
     ia = np.broadcast_to(np.arange(a.shape[0]).reshape(x1.shape[:-2]), batch).reshape(-1)
     ib = np.broadcast_to(np.arange(b.shape[0]).reshape(x2.shape[:-2]), batch).reshape(-1)
     o3 = _bits(out).reshape(nb, m, n)
-    kind = x1.dtype.kind
-    if kind in "fc" and x1.dtype != _F16 and have_blas() and nb * m * n * k < _SMALL:
-        # small products: one thread (BLAS runs them single-threaded too), no pool start
-        _blas_serial(a, b, np.ascontiguousarray(ia), np.ascontiguousarray(ib), o3)
-    elif kind in "fc" and x1.dtype != _F16 and have_blas():
-        # rows per task: at least 2 tasks per thread when there are rows enough
-        tasks = 2 * numba.get_num_threads()
-        rows = max(_MIN_ROWS, -(-m * nb // tasks) if nb < tasks else m)
+    if kind in "fc" and x1.dtype != _F16 and have_blas():
+        # tasks of 32 to 64 rows: measured best on the benchmark machine from LeNet's
+        # 64x800x500 to 1000^3 (fewer rows starve BLAS's kernels, more starve threads)
+        rows = min(64, max(32, -(-m * nb // (4 * numba.get_num_threads()))))
         with one_blas_thread:
             _blas(a, b, np.ascontiguousarray(ia), np.ascontiguousarray(ib), min(rows, m), o3)
     elif x1.dtype == _F16:
