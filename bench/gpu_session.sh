@@ -2,7 +2,10 @@
 # Reproduces the committed NVIDIA GPU figures. Run from the repository root on a machine
 # with an NVIDIA GPU, CuPy and PyTorch; missing Python packages (pyopencl and its
 # dependencies, nvidia-cudnn-frontend, hypothesis, tqdm) may be put as wheels in .whl/.
-# Usage: OUT=DIR bash bench/gpu_session.sh conformance|bench|all
+# Usage: OUT=DIR bash bench/gpu_session.sh conformance|bench|all|recheck
+# recheck: what the 2026-11-26 sessions left unrun on the GPU (issues 6, 7, 8): the full
+# conformance tier on opencl:0 and cupy, the cupy tests, the LeNet conv-backward
+# diagnosis, and the elementwise/reduce/transfer/layers suites over cupy and opencl.
 set -u
 export PYTHONUNBUFFERED=1
 OUT=${OUT:-bench/results/gpu-run}
@@ -38,4 +41,20 @@ if [ "$what" = bench ] || [ "$what" = all ]; then
         --backends cupy,opencl --peers cupy,torch --out /tmp/bench-gpu > "$OUT/bench.log" 2>&1
     echo "bench rc=$?"; tail -40 "$OUT/bench.log"
     tar -C /tmp -czf "$OUT/bench-gpu.tar.gz" bench-gpu
+fi
+if [ "$what" = recheck ]; then
+    timeout 300 python3 -m nigiri conformance --backend opencl:0 --max-examples 25 --plain \
+        --problems-only --json "$OUT/conformance_opencl_h100.json" > "$OUT/conformance_opencl.log" 2>&1
+    echo "opencl conformance rc=$?"; tail -3 "$OUT/conformance_opencl.log"
+    timeout "${CONF_SECONDS:-400}" python3 -m nigiri conformance --backend cupy --max-examples 25 \
+        --plain --problems-only --json "$OUT/conformance_cupy.json" > "$OUT/conformance_cupy.log" 2>&1
+    echo "cupy conformance rc=$?"; tail -3 "$OUT/conformance_cupy.log"
+    timeout 300 python3 -m pytest -q -p no:cacheprovider tests/backends/cupy > "$OUT/cupy_tests.log" 2>&1
+    echo "cupy tests rc=$?"; tail -3 "$OUT/cupy_tests.log"
+    timeout 120 python3 bench/conv_backward_diag.py > "$OUT/conv_backward_diag.log" 2>&1
+    echo "diag rc=$?"; cat "$OUT/conv_backward_diag.log"
+    timeout "${BENCH_SECONDS:-480}" python3 -m bench "${BENCH_SUITES:-elementwise,reduce,transfer,layers}" \
+        --backends cupy,opencl --peers cupy,torch --out /tmp/bench-gpu-recheck > "$OUT/bench.log" 2>&1
+    echo "bench rc=$?"; tail -30 "$OUT/bench.log"
+    tar -C /tmp -czf "$OUT/bench-gpu-recheck.tar.gz" bench-gpu-recheck
 fi
