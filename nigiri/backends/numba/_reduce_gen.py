@@ -100,15 +100,19 @@ def full_p(x, ident, nchunks):
 
 @njit(**_SER)
 def _cols_chunk(x, out, ident, p, q0, q1):
+    # one row segment at a time through 1-d views: unit stride the compiler can see,
+    # so the accumulation vectorises (3-d indexing here ran at a third of the speed)
     acc = np.full(q1 - q0, ident)
     if {first}:
-        for q in range(q0, q1):
-            acc[q - q0] = {load_c0}
+        xr = x[p, 0, q0:q1]
+        for q in range(q1 - q0):
+            acc[q] = {load_c}
     for i in range(x.shape[1]):
-        for q in range(q0, q1):
-            acc[q - q0] = comb(acc[q - q0], {load_c})
-    for q in range(q0, q1):
-        out[p, q] = {fin}(acc[q - q0])
+        xr = x[p, i, q0:q1]
+        for q in range(q1 - q0):
+            acc[q] = comb(acc[q], {load_c})
+    for q in range(q1 - q0):
+        out[p, q0 + q] = {fin}(acc[q])
 
 
 @njit(**_SER)
@@ -208,7 +212,7 @@ def reduce_source(key: str) -> str:
         init_r=ld("r[0]") if first else "ident",
         init_s=ld("x[s]") if first else "ident",
         first="True" if first else "False",
-        load_c0=ld("x[p, 0, q]"), load_c=ld("x[p, i, q]"),
+        load_c=ld("xr[q]"),
     )
 
 
