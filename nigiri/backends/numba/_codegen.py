@@ -110,9 +110,10 @@ EXPR["log1p"]["c"] = "S.clog1p(np.complex128(a))"
 EXPR["log"]["c"] = "S.clog(np.complex128(a))"
 EXPR["log2"]["c"] = "S.clog2(np.complex128(a))"
 EXPR["log10"]["c"] = "S.clog10(np.complex128(a))"
-# float32 exp/log: vectorisable versions (vecmath) instead of scalar libm calls
+# float32 exp/log/tanh: vectorisable versions (vecmath) instead of scalar libm calls
 EXPR["exp"]["f"] = "V.fexp(a)"
 EXPR["log"]["f"] = "V.flog(a)"
+EXPR["tanh"]["f"] = "V.ftanh(a)"
 #: (op, kind) pairs whose expression works on float16 bits directly
 _RAW = {("nextafter", "h")}
 

@@ -1,4 +1,4 @@
-"""Vectorisable float32 ``exp`` and ``log`` for Numba kernels (no fastmath).
+"""Vectorisable float32 ``exp``, ``log`` and ``tanh`` for Numba kernels (no fastmath).
 
 Without Intel SVML, LLVM turns ``np.exp``/``np.log`` on float32 into one scalar libm
 call per element, 3-4x slower than NumPy's SIMD loops. These branch-free versions
@@ -16,7 +16,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic, overload
 
-__all__ = ["exp_f32", "log_f32", "fexp", "flog"]
+__all__ = ["exp_f32", "log_f32", "tanh_f32", "fexp", "flog", "ftanh"]
 
 
 @intrinsic
@@ -145,6 +145,42 @@ def log_f32(x):  # pragma: no cover - compiled
     r = np.float32(np.nan) if x < 0 else r
     r = x if (x != x or x == np.float32(np.inf)) else r
     return r
+
+
+_T = (np.float32(-5.70498872745e-3), np.float32(2.06390887954e-2), np.float32(-5.37397155531e-2),
+      np.float32(1.33314422036e-1), np.float32(-3.33332819422e-1))
+_TANH_SPLIT = np.float32(0.625)
+_TWO = np.float32(2.0)
+
+
+@njit(cache=True, inline="always")
+def tanh_f32(x):  # pragma: no cover - compiled
+    """tanh of a float32 ``x``: the Cephes polynomial below |x| = 0.625, else
+    1 - 2 / (e**(2|x|) + 1) with ``exp_f32``; both computed, one selected (no branch)."""
+    z = abs(x)
+    s = x * x
+    p = _T[0] * s + _T[1]
+    p = p * s + _T[2]
+    p = p * s + _T[3]
+    p = p * s + _T[4]
+    small = p * s * x + x
+    e = exp_f32(z + z)
+    big = _ONE - _TWO / (e + _ONE)
+    big = -big if x < 0 else big
+    small = x if x == 0 else small  # keeps the sign of -0.0
+    return small if z < _TANH_SPLIT else (x if x != x else big)
+
+
+def ftanh(x):  # pragma: no cover - typed by the overload below
+    """tanh for kernels: the vectorisable float32 version, libm for float64."""
+    raise NotImplementedError("ftanh is only callable from Numba kernels")
+
+
+@overload(ftanh, inline="always")
+def _ftanh(x):
+    if x == types.float32:
+        return lambda x: tanh_f32(x)
+    return lambda x: np.tanh(x)
 
 
 def fexp(x):  # pragma: no cover - typed by the overload below
