@@ -171,37 +171,23 @@ def tanh_f32(x):  # pragma: no cover - compiled
     return small if z < _TANH_SPLIT else (x if x != x else big)
 
 
-def ftanh(x):  # pragma: no cover - typed by the overload below
-    """tanh for kernels: the vectorisable float32 version, libm for float64."""
-    raise NotImplementedError("ftanh is only callable from Numba kernels")
+def _float32_dispatch(name: str, f32: object, libm: object) -> object:
+    """``name`` for kernels: ``f32`` on float32 (vectorisable), NumPy's ``libm`` on
+    other types. Callable only from Numba code."""
+    def stub(x):  # pragma: no cover - typed by the overload below
+        raise NotImplementedError(f"{name} is only callable from Numba kernels")
+
+    stub.__name__ = stub.__qualname__ = name
+
+    @overload(stub, inline="always")
+    def _impl(x):
+        if x == types.float32:
+            return lambda x: f32(x)
+        return lambda x: libm(x)
+
+    return stub
 
 
-@overload(ftanh, inline="always")
-def _ftanh(x):
-    if x == types.float32:
-        return lambda x: tanh_f32(x)
-    return lambda x: np.tanh(x)
-
-
-def fexp(x):  # pragma: no cover - typed by the overload below
-    """exp for kernels: the vectorisable float32 version, libm for float64."""
-    raise NotImplementedError("fexp is only callable from Numba kernels")
-
-
-def flog(x):  # pragma: no cover - typed by the overload below
-    """log for kernels: the vectorisable float32 version, libm for float64."""
-    raise NotImplementedError("flog is only callable from Numba kernels")
-
-
-@overload(fexp, inline="always")
-def _fexp(x):
-    if x == types.float32:
-        return lambda x: exp_f32(x)
-    return lambda x: np.exp(x)
-
-
-@overload(flog, inline="always")
-def _flog(x):
-    if x == types.float32:
-        return lambda x: log_f32(x)
-    return lambda x: np.log(x)
+fexp = _float32_dispatch("fexp", exp_f32, np.exp)
+flog = _float32_dispatch("flog", log_f32, np.log)
+ftanh = _float32_dispatch("ftanh", tanh_f32, np.tanh)
