@@ -303,3 +303,25 @@ def test_xent_ignore_index_none():
     _close(loss, ref, 1e-5, 1e-5)
     d = NB.fast_path("softmax_xent_backward")(probs, labels, np.ones(4, F32), None)
     assert np.all(d[np.arange(4), labels] < 0)
+
+
+def test_without_scipy_the_conv_fast_paths_are_not_registered(monkeypatch):
+    from nigiri.backends.numba import conv, matmul, nn_fast_paths
+
+    class Recorder:
+        def __init__(self):
+            self.names = []
+
+        def register_fast_path(self, name, fn):
+            self.names.append(name)
+
+    monkeypatch.setattr(matmul, "_HAVE_BLAS", False)
+    rec = Recorder()
+    assert "conv2d_forward" not in nn_fast_paths.register_all(rec)
+    assert "conv2d_backward" not in rec.names and "pool2d_forward" in rec.names
+    # and without threadpoolctl the BLAS guard is a no-op rather than an error
+    guard = conv._OneBlasThread()
+    monkeypatch.setitem(__import__("sys").modules, "threadpoolctl", None)
+    with guard:
+        pass
+    assert guard._libs == []

@@ -52,8 +52,11 @@ class _OneBlasThread:
     def _blas_libs(self) -> list[Any]:
         if self._libs is None:
             import scipy.linalg.cython_blas  # noqa: F401  (the BLAS Numba's np.dot calls)
-            from threadpoolctl import ThreadpoolController
-
+            try:
+                from threadpoolctl import ThreadpoolController
+            except ImportError:  # installed without the numba extra: correct, slower
+                self._libs = []
+                return self._libs
             self._libs = [lib for lib in ThreadpoolController().lib_controllers
                           if lib.user_api == "blas"]
         return self._libs

@@ -1,7 +1,8 @@
-"""Matrix product. float32/64 and complex: BLAS through Numba's ``np.dot`` (as the
-issue allows), as tasks of output rows in Numba's thread pool with BLAS held to one
-thread (switching between Numba's and BLAS's thread pools stalled the LeNet training
-step for scheduler ticks). Integers, bool and float16: Numba loop kernels (wrapping;
+"""Matrix product. float32/64 and complex: BLAS (as the issue allows). Mid-sized
+products run as tasks of output rows in Numba's thread pool, each an ``np.dot`` with
+BLAS held to one thread (switching between Numba's and BLAS's thread pools stalled the
+LeNet training step for scheduler ticks); small and very large ones are one BLAS call
+through NumPy's binding (see ``matmul``). Integers, bool and float16: Numba loop kernels (wrapping;
 or of ands; accumulated in float32, rounded once). Batch axes broadcast by index
 tables, never by materialising copies of the broadcast operand."""
 

@@ -420,8 +420,12 @@ _PATHS: dict[str, Callable[..., Any]] = {
 
 
 def register_all(be: Any) -> list[str]:
-    """Register every fast path on backend ``be``; return their names."""
-    for name, fn in _PATHS.items():
+    """Register every fast path on backend ``be``; return their names. The convolutions
+    call BLAS from Numba code, which needs SciPy: without it the composites serve."""
+    from .matmul import have_blas
+
+    paths = {k: v for k, v in _PATHS.items() if have_blas() or not k.startswith("conv2d")}
+    for name, fn in paths.items():
         be.register_fast_path(name, _float_only(be, name, fn))
     be.register_fast_path("chain5", _float_only(be, "chain5", chain5))
-    return list(_PATHS) + ["chain5"]
+    return list(paths) + ["chain5"]
