@@ -306,7 +306,7 @@ def test_xent_ignore_index_none():
 
 
 def test_without_scipy_the_conv_fast_paths_are_not_registered(monkeypatch):
-    from nigiri.backends.numba import conv, matmul, nn_fast_paths
+    from nigiri.backends.numba import blas_threads, matmul, nn_fast_paths
 
     class Recorder:
         def __init__(self):
@@ -320,7 +320,7 @@ def test_without_scipy_the_conv_fast_paths_are_not_registered(monkeypatch):
     assert "conv2d_forward" not in nn_fast_paths.register_all(rec)
     assert "conv2d_backward" not in rec.names and "pool2d_forward" in rec.names
     # and without threadpoolctl the BLAS guard is a no-op rather than an error
-    guard = conv._OneBlasThread()
+    guard = blas_threads._OneBlasThread()
     monkeypatch.setitem(__import__("sys").modules, "threadpoolctl", None)
     with guard:
         pass

@@ -17,7 +17,6 @@ takes 2.8 ms.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import numba
@@ -25,6 +24,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..nn_shapes import conv_out, pair
+from .blas_threads import one_blas_thread
 from .reductions import contiguous
 
 __all__ = ["TASK_BYTES", "conv2d_forward", "conv2d_backward"]
@@ -33,54 +33,6 @@ __all__ = ["TASK_BYTES", "conv2d_forward", "conv2d_backward"]
 TASK_BYTES = 512 << 10
 #: aim for at least this many tasks per thread (load balance)
 TASKS_PER_THREAD = 4
-
-
-# ----------------------------------------------------------------- BLAS threads
-class _OneBlasThread:
-    """Hold every loaded BLAS to one thread while a task loop runs (its tasks call
-    BLAS from all of Numba's threads at once). Re-entrant across Python threads: the
-    first to enter sets the limit, the last to leave restores it. threadpoolctl finds
-    the libraries once; its per-library controllers then cost about 1 us a call
-    (its ``limit()`` context took 12 us, as much as a small GEMM)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._depth = 0
-        self._libs: list[Any] | None = None
-        self._saved: list[int] = []
-
-    def _blas_libs(self) -> list[Any]:
-        if self._libs is None:
-            import scipy.linalg.cython_blas  # noqa: F401  (the BLAS Numba's np.dot calls)
-            try:
-                from threadpoolctl import ThreadpoolController
-            except ImportError:  # installed without the numba extra: correct, slower
-                self._libs = []
-                return self._libs
-            self._libs = [lib for lib in ThreadpoolController().lib_controllers
-                          if lib.user_api == "blas"]
-        return self._libs
-
-    def __enter__(self) -> None:
-        with self._lock:
-            if self._depth == 0:
-                libs = self._blas_libs()
-                self._saved = [lib.get_num_threads() for lib in libs]
-                for lib, n in zip(libs, self._saved):
-                    if n != 1:
-                        lib.set_num_threads(1)
-            self._depth += 1
-
-    def __exit__(self, *exc: Any) -> None:
-        with self._lock:
-            self._depth -= 1
-            if self._depth == 0:
-                for lib, n in zip(self._blas_libs(), self._saved):
-                    if n != 1:
-                        lib.set_num_threads(n)
-
-
-one_blas_thread = _OneBlasThread()
 
 
 def _threads() -> int:

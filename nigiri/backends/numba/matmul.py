@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._half import f2h, h2f
-from .conv import one_blas_thread
+from .blas_threads import one_blas_thread
 from .elementwise import _bits, cast_into
 from .reductions import contiguous
 
@@ -31,7 +31,7 @@ _LARGE = 1 << 28
 @njit(cache=True, nogil=True, parallel=True)
 def _blas(a, b, ia, ib, rows, out):  # pragma: no cover - compiled
     """Tasks of ``rows`` output rows of one batch entry, each one BLAS call (BLAS is
-    held to one thread meanwhile: see ``conv.one_blas_thread``)."""
+    held to one thread meanwhile: see ``blas_threads``)."""
     m = out.shape[1]
     blocks = (m + rows - 1) // rows
     for tb in prange(out.shape[0] * blocks):

@@ -90,6 +90,16 @@ def _maxpool2(x, y, arg):  # pragma: no cover - compiled
                 ap[oh, ow] = (h + 1) * W + w + 1 if take else bi
 
 
+@njit(cache=True, nogil=True)
+def _avg_window(o, k, s, p, size):  # pragma: no cover - compiled
+    """(first, end) of output position ``o``'s window inside the input, and its
+    divisor: the window's length counting the padding (count_include_pad) but not
+    the part of a ceil_mode window past the padded input."""
+    start = o * s - p
+    end = min(start + k, size + p)
+    return max(start, 0), min(end, size), end - start
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def _avgpool(x, kh, kw, sh, sw, ph, pw, y):  # pragma: no cover - compiled
     N, C, H, W = x.shape
@@ -98,17 +108,14 @@ def _avgpool(x, kh, kw, sh, sw, ph, pw, y):  # pragma: no cover - compiled
         n = t // C
         c = t - n * C
         for oh in range(ho):
-            h0 = oh * sh - ph
-            he = min(h0 + kh, H + ph)
+            i0, i1, dh = _avg_window(oh, kh, sh, ph, H)
             for ow in range(wo):
-                w0 = ow * sw - pw
-                we = min(w0 + kw, W + pw)
-                div = (he - h0) * (we - w0)
+                j0, j1, dw = _avg_window(ow, kw, sw, pw, W)
                 acc = 0.0
-                for i in range(max(h0, 0), min(he, H)):
-                    for j in range(max(w0, 0), min(we, W)):
+                for i in range(i0, i1):
+                    for j in range(j0, j1):
                         acc += x[n, c, i, j]
-                y[n, c, oh, ow] = acc / div
+                y[n, c, oh, ow] = acc / (dh * dw)
 
 
 def _pool_params(ksize: Any, stride: Any, padding: Any) -> tuple[int, ...]:
@@ -165,14 +172,12 @@ def _avgpool_back(dy, kh, kw, sh, sw, ph, pw, dx):  # pragma: no cover - compile
         n = t // C
         c = t - n * C
         for oh in range(ho):
-            h0 = oh * sh - ph
-            he = min(h0 + kh, H + ph)
+            i0, i1, dh = _avg_window(oh, kh, sh, ph, H)
             for ow in range(wo):
-                w0 = ow * sw - pw
-                we = min(w0 + kw, W + pw)
-                g = dy[n, c, oh, ow] / ((he - h0) * (we - w0))
-                for i in range(max(h0, 0), min(he, H)):
-                    for j in range(max(w0, 0), min(we, W)):
+                j0, j1, dw = _avg_window(ow, kw, sw, pw, W)
+                g = dy[n, c, oh, ow] / (dh * dw)
+                for i in range(i0, i1):
+                    for j in range(j0, j1):
                         dx[n, c, i, j] += g
 
 

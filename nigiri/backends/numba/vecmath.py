@@ -174,18 +174,18 @@ def tanh_f32(x):  # pragma: no cover - compiled
 def _float32_dispatch(name: str, f32: object, libm: object) -> object:
     """``name`` for kernels: ``f32`` on float32 (vectorisable), NumPy's ``libm`` on
     other types. Callable only from Numba code."""
-    def stub(x):  # pragma: no cover - typed by the overload below
+    def dispatcher(x):  # pragma: no cover - Numba compiles the overload instead
         raise NotImplementedError(f"{name} is only callable from Numba kernels")
 
-    stub.__name__ = stub.__qualname__ = name
+    dispatcher.__name__ = dispatcher.__qualname__ = name
 
-    @overload(stub, inline="always")
-    def _impl(x):
+    @overload(dispatcher, inline="always")
+    def _by_type(x):
         if x == types.float32:
             return lambda x: f32(x)
         return lambda x: libm(x)
 
-    return stub
+    return dispatcher
 
 
 fexp = _float32_dispatch("fexp", exp_f32, np.exp)
