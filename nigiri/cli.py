@@ -106,6 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    return run_command(args)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run a parsed subcommand: its exit status; 130 on Ctrl-C; a one-line error and 2
+    on bad input (no traceback)."""
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

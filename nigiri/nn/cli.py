@@ -246,14 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     """Stand-alone entry point (``python -m nigiri.nn.cli train ...``)."""
     parser = argparse.ArgumentParser(prog="nigiri")
     add_subcommands(parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args))
-    except KeyboardInterrupt:
-        return 130
-    except (ValueError, TypeError, FileNotFoundError, RuntimeError) as exc:
-        print(f"nigiri {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    from ..cli import run_command
+
+    return run_command(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -161,9 +161,7 @@ class OpenCLBackend(Backend):
         return out
 
     def copy(self, buf):
-        out = self._alloc(buf.shape, buf.dtype)
-        self._cast(out, buf)
-        return out
+        return self.astype(buf, buf.dtype)
 
     def astype(self, buf, dtype):
         out = self._alloc(buf.shape, dtype)
